@@ -1,0 +1,1 @@
+"""Contact tasks on the JAX engine (ball, block, hopper, halfcheetah, ant). Registered on import."""

@@ -1,0 +1,1 @@
+"""Control tasks for optimization-based policies (cartpole, arm, quadrotor). Registered on import."""

@@ -1,0 +1,1 @@
+"""Reproduced figures: ``python -m pydojo.figures NAME|all [--out DIR]``, one module per figure."""
