@@ -1,0 +1,65 @@
+"""Solver options, statistics and solutions."""
+from __future__ import annotations
+
+from typing import Optional
+
+import equinox as eqx
+import jax
+
+ADJOINTS = ("implicit", "unrolled")
+MU_GRADIENTS = ("constant", "total")
+
+
+class SolverOptions(eqx.Module):
+    """Options of the interior-point method (all static).
+
+    Stopping: ‖E‖∞ ≤ rtol and, for every pair, |λ∘s − μ_sc e|∞ ≤ comp_rtol·μ_sc + comp_atol,
+    i.e. the returned point lies on the central path at μ_sc to relative accuracy
+    comp_rtol (documented default 1e-9) once μ_sc ≫ comp_atol.
+
+    adjoint: "implicit" (differentiate the residual at the returned point) or
+        "unrolled" (differentiate through max_iter iterations; a test reference).
+    mu_gradient: "constant" holds μ fixed when differentiating (what Dojo does) or
+        "total" includes ∂μ/∂data when μ is computed from the data.
+    trace: record per-iteration residuals, μ target, σ and step lengths.
+    """
+
+    rtol: float = eqx.field(static=True, default=1e-10)
+    comp_rtol: float = eqx.field(static=True, default=1e-9)
+    comp_atol: float = eqx.field(static=True, default=1e-15)
+    max_iter: int = eqx.field(static=True, default=50)
+    max_ls: int = eqx.field(static=True, default=8)
+    boundary_fraction: float = eqx.field(static=True, default=0.99)
+    init_scale: float = eqx.field(static=True, default=1.0)
+    adjoint: str = eqx.field(static=True, default="implicit")
+    mu_gradient: str = eqx.field(static=True, default="constant")
+    trace: bool = eqx.field(static=True, default=False)
+
+    def __check_init__(self):
+        if self.adjoint not in ADJOINTS:
+            raise ValueError(f"SolverOptions: adjoint must be one of {ADJOINTS}, got {self.adjoint!r}")
+        if self.mu_gradient not in MU_GRADIENTS:
+            raise ValueError(f"SolverOptions: mu_gradient must be one of {MU_GRADIENTS}, got {self.mu_gradient!r}")
+        if not (self.rtol > 0 and self.comp_rtol > 0 and self.comp_atol >= 0):
+            raise ValueError("SolverOptions: rtol and comp_rtol must be > 0 and comp_atol >= 0")
+        if self.max_iter < 1 or self.max_ls < 0:
+            raise ValueError("SolverOptions: max_iter must be >= 1 and max_ls >= 0")
+        if not 0.0 < self.boundary_fraction < 1.0:
+            raise ValueError(f"SolverOptions: boundary_fraction must be in (0, 1), got {self.boundary_fraction}")
+
+
+class Stats(eqx.Module):
+    iterations: jax.Array
+    eq_residual: jax.Array
+    comp_residual: jax.Array
+
+
+class Solution(eqx.Module):
+    """y (free unknowns), lam and s (complementarity pairs), result (RESULTS code), stats, optional trace."""
+
+    y: jax.Array
+    lam: jax.Array
+    s: jax.Array
+    result: jax.Array
+    stats: Stats
+    trace: Optional[dict] = None

@@ -1,0 +1,73 @@
+"""``solve``: the front door of the complementarity solver (validation, adjoint choice, errors)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from pydojo.solver import interior_point
+from pydojo.solver.implicit import attach_implicit_gradient
+from pydojo.solver.options import Solution, SolverOptions, Stats
+from pydojo.solver.problems import MCP, check_lcp_data, lcp_problem
+from pydojo.solver.results import raise_if_failed
+
+
+def _check_mu(problem: MCP, mu) -> jax.Array:
+    mu = jnp.asarray(mu, dtype=jnp.float64)
+    n_pairs = problem.cone.n_pairs
+    if mu.shape not in ((), (n_pairs,)):
+        raise ValueError(f"mu must be a scalar or have shape ({n_pairs},) (one per complementarity pair), got {mu.shape}")
+    if not isinstance(mu, jax.core.Tracer) and bool(jnp.any(~(mu >= 0))):
+        raise ValueError(f"mu (the central-path value mu_sc) must be finite and >= 0, got {mu}")
+    mu = eqx.error_if(mu, jnp.any(~(mu >= 0)), "mu (the central-path value mu_sc) must be finite and >= 0")
+    return jnp.broadcast_to(mu, (n_pairs,))
+
+
+@eqx.filter_jit
+def solve(
+    problem: MCP,
+    data: Any,
+    mu,
+    *,
+    init_y: Optional[jax.Array] = None,
+    options: SolverOptions = SolverOptions(),
+    throw: bool = True,
+) -> Solution:
+    """Return the central-path point of ``problem`` at μ = ``mu`` (scalar or one per pair).
+
+    ``data`` is any pytree of float arrays the residual reads; everything returned is
+    differentiable w.r.t. it (and w.r.t. ``mu`` when ``options.mu_gradient == "total"``).
+    ``init_y`` warm-starts the free unknowns (the pairs always restart from the neutral
+    point, as in Dojo). With ``throw=True`` a failed solve raises, also under jit/vmap;
+    otherwise ``Solution.result`` reports it.
+    """
+    if not isinstance(problem, MCP):
+        raise TypeError(f"problem must be a pydojo.solver.MCP, got {type(problem).__name__}")
+    mu_pair = _check_mu(problem, mu)
+    if options.mu_gradient == "constant":
+        mu_pair = jax.lax.stop_gradient(mu_pair)
+    leaves = jax.tree_util.tree_leaves(data)
+    dtype = jnp.result_type(*leaves, jnp.float64) if leaves else jnp.float64
+    w0 = interior_point.initial_point(problem, init_y, options, dtype)
+    if w0.shape[0] != problem.size:
+        raise ValueError(f"init_y must have shape ({problem.n_y},), got {jnp.shape(init_y)}")
+
+    if options.adjoint == "implicit":
+        stopped = jax.lax.stop_gradient((data, mu_pair))
+        w, result, iters, eq, comp, trace = interior_point.run(problem, *stopped, w0, options, unrolled=False)
+        w = attach_implicit_gradient(problem, w, data, mu_pair)
+    else:
+        w, result, iters, eq, comp, trace = interior_point.run(problem, data, mu_pair, w0, options, unrolled=True)
+    y, lam, s = problem.split(w)
+    sol = Solution(y=y, lam=lam, s=s, result=result, stats=Stats(iters, eq, comp), trace=trace)
+    if throw:
+        sol = raise_if_failed(sol, result, "pydojo.solver.solve")
+    return sol
+
+
+def solve_lcp(F, q, mu, *, options: SolverOptions = SolverOptions(), throw: bool = True) -> Solution:
+    """The LCP s = Fλ + q, λ, s ≥ 0, λ∘s = μ·1 (μ → 0: the exact LCP)."""
+    F, q = check_lcp_data(F, q)
+    return solve(lcp_problem(q.shape[0]), (F, q), mu, options=options, throw=throw)
