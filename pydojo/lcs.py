@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pydojo.smoothing import AbstractSmoothing, ContactState, ConstantMu
+from pydojo.smoothing import AbstractSmoothing, ContactState
 from pydojo.solver import SolverOptions, solve_lcp
 
 MAX_ENUMERATED_P_CHECK = 14  # 2^14 principal minors
@@ -83,15 +83,11 @@ _check_p_matrix = check_p_matrix
 Mu = Union[float, jax.Array, AbstractSmoothing]
 
 
-def _schedule(mu: Mu) -> AbstractSmoothing:
-    return mu if isinstance(mu, AbstractSmoothing) else ConstantMu(float(mu))
-
-
 def force(lcs: LCS, x, u, mu: Mu, *, options: SolverOptions = SolverOptions(), throw: bool = True):
     """λ = S_μ(D x + E u + d): the contact force of one step."""
     x, u = _check_xu(lcs, x, u)
     z = lcs.D @ x + lcs.E @ u + lcs.d
-    mu_value = _schedule(mu).mu(ContactState.from_offset(z, jnp.diag(lcs.F)))
+    mu_value = mu.mu(ContactState.from_offset(z, jnp.diag(lcs.F))) if isinstance(mu, AbstractSmoothing) else mu
     return solve_lcp(lcs.F, z, mu_value, options=options, throw=throw).lam
 
 

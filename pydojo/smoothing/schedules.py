@@ -1,6 +1,8 @@
 """The analytic schedules: constant μ, the Gaussian form (eq. 5.1) and the distance form (eq. 7.1)."""
 from __future__ import annotations
 
+import math
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -11,7 +13,7 @@ from pydojo.smoothing.base import AbstractSmoothing, ContactState
 
 def _positive(name: str, value: float, allow_zero: bool = False) -> None:
     ok = value >= 0 if allow_zero else value > 0
-    if not (ok and jnp.isfinite(value)):
+    if not (ok and math.isfinite(value)):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {value}")
 
 

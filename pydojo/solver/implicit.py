@@ -2,7 +2,8 @@
 
 At the returned point w* the full residual R(w*; data, μ) = [E; λ∘s − μe] vanishes, so
 dw* = −(∂R/∂w)⁻¹ (∂R/∂data · d data + ∂R/∂μ · dμ). The rule is written as a JVP that
-is linear in the tangents, so JAX derives reverse mode (grad, vjp) by transposition.
+is linear in the tangents, so JAX derives reverse mode (grad, vjp) by transposition;
+inside the rule the solution is re-attached, so higher derivatives are correct too.
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def attach_implicit_gradient(problem: MCP, w: jax.Array, data, mu_pair: jax.Arra
 def _jvp(problem: MCP, primals, tangents):
     w, data, mu_pair = primals
     _, d_data, d_mu = tangents
-    w = jax.lax.stop_gradient(w)
+    # Re-attach w to (data, μ) so that differentiating this rule again (second order)
+    # sees how the Jacobian below moves with the solution.
+    w = attach_implicit_gradient(problem, jax.lax.stop_gradient(w), data, mu_pair)
 
     def residual(d, m):
         return problem.full_residual(w, d, problem.cone.expand(m))

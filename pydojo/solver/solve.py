@@ -6,6 +6,7 @@ from typing import Any, Optional
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pydojo.solver import interior_point
 from pydojo.solver.implicit import attach_implicit_gradient
@@ -14,18 +15,16 @@ from pydojo.solver.problems import MCP, check_lcp_data, lcp_problem
 from pydojo.solver.results import raise_if_failed
 
 
-def _check_mu(problem: MCP, mu) -> jax.Array:
-    mu = jnp.asarray(mu, dtype=jnp.float64)
+def _check_mu(problem: MCP, mu) -> None:
+    """Shape check always; value check here when μ is concrete (under jit: ``eqx.error_if`` in the core)."""
     n_pairs = problem.cone.n_pairs
-    if mu.shape not in ((), (n_pairs,)):
-        raise ValueError(f"mu must be a scalar or have shape ({n_pairs},) (one per complementarity pair), got {mu.shape}")
-    if not isinstance(mu, jax.core.Tracer) and bool(jnp.any(~(mu >= 0))):
+    if jnp.shape(mu) not in ((), (n_pairs,)):
+        raise ValueError(
+            f"mu must be a scalar or have shape ({n_pairs},) (one per complementarity pair), got {jnp.shape(mu)}")
+    if not isinstance(mu, jax.core.Tracer) and not np.all(np.asarray(mu) >= 0):
         raise ValueError(f"mu (the central-path value mu_sc) must be finite and >= 0, got {mu}")
-    mu = eqx.error_if(mu, jnp.any(~(mu >= 0)), "mu (the central-path value mu_sc) must be finite and >= 0")
-    return jnp.broadcast_to(mu, (n_pairs,))
 
 
-@eqx.filter_jit
 def solve(
     problem: MCP,
     data: Any,
@@ -45,14 +44,21 @@ def solve(
     """
     if not isinstance(problem, MCP):
         raise TypeError(f"problem must be a pydojo.solver.MCP, got {type(problem).__name__}")
-    mu_pair = _check_mu(problem, mu)
+    _check_mu(problem, mu)
+    if init_y is not None and jnp.shape(init_y) != (problem.n_y,):
+        raise ValueError(f"init_y must have shape ({problem.n_y},), got {jnp.shape(init_y)}")
+    return _solve(problem, data, jnp.asarray(mu, jnp.float64), init_y, options, throw)
+
+
+@eqx.filter_jit
+def _solve(problem: MCP, data: Any, mu: jax.Array, init_y, options: SolverOptions, throw: bool) -> Solution:
+    mu = eqx.error_if(mu, jnp.any(~(mu >= 0)), "mu (the central-path value mu_sc) must be finite and >= 0")
+    mu_pair = jnp.broadcast_to(mu, (problem.cone.n_pairs,))
     if options.mu_gradient == "constant":
         mu_pair = jax.lax.stop_gradient(mu_pair)
     leaves = jax.tree_util.tree_leaves(data)
     dtype = jnp.result_type(*leaves, jnp.float64) if leaves else jnp.float64
     w0 = interior_point.initial_point(problem, init_y, options, dtype)
-    if w0.shape[0] != problem.size:
-        raise ValueError(f"init_y must have shape ({problem.n_y},), got {jnp.shape(init_y)}")
 
     if options.adjoint == "implicit":
         stopped = jax.lax.stop_gradient((data, mu_pair))
