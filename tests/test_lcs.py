@@ -7,7 +7,7 @@ import pytest
 from pydojo import lcs as L
 from pydojo.smoothing import GaussianMu
 from pydojo.solver import SolverOptions
-from reference_solvers import lemke, random_p_matrix
+from pydojo.testing.references import lemke, random_p_matrix
 
 
 def random_lcs(rng, nx=4, nu=2, nl=3):

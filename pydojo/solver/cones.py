@@ -103,6 +103,15 @@ class Cone(eqx.Module):
         out = jnp.concatenate(parts, axis=0)
         return out[:, 0] if vec else out
 
+    def times_arrow_ratio(self, mat: jax.Array, lam: jax.Array, s: jax.Array) -> jax.Array:
+        """mat · Arw(λ)⁻¹ Arw(s): a column scaling on the orthant part, small dense blocks for the cones."""
+        parts = [mat[:, : self.n_orthant] * (s[: self.n_orthant] / lam[: self.n_orthant])[None, :]]
+        for lo, hi in self._blocks():
+            k = hi - lo
+            blk = Cone(n_orthant=0, soc=(k,))
+            parts.append(mat[:, lo:hi] @ blk.arrow_solve(lam[lo:hi], blk.arrow(s[lo:hi])))
+        return jnp.concatenate(parts, axis=1)
+
     def max_step(self, x: jax.Array, dx: jax.Array) -> jax.Array:
         """Largest α ≥ 0 with x + α dx in the cone (``inf`` if the ray never leaves it)."""
         o = slice(0, self.n_orthant)

@@ -57,13 +57,18 @@ def _status(w, eq):
     return jnp.where(~finite, RESULTS.nonfinite, jnp.where(diverged, RESULTS.infeasible, RESULTS.successful))
 
 
-def _newton_system(problem: MCP, w, data):
-    """LU factors of the reduced Newton matrix [E_y, E_λ − E_s Arw(λ)⁻¹Arw(s)] and E_s."""
-    cone = problem.cone
+def equality_jacobians(problem: MCP, w, data):
+    """(E_y, E_λ, E_s) at w."""
     y, lam, s = problem.split(w)
     e_y, e_lam, e_s = jax.jacfwd(problem.residual, argnums=(0, 1, 2))(y, lam, s, data)
-    g_s = cone.arrow_solve(lam, cone.arrow(s))
-    mat = jnp.concatenate([e_y.reshape(e_lam.shape[0], -1), e_lam - e_s @ g_s], axis=1)
+    return e_y.reshape(e_lam.shape[0], -1), e_lam, e_s
+
+
+def _newton_system(problem: MCP, w, data, jacobians):
+    """LU factors of the reduced Newton matrix [E_y, E_λ − E_s Arw(λ)⁻¹Arw(s)] and E_s."""
+    _, lam, s = problem.split(w)
+    e_y, e_lam, e_s = jacobians if jacobians is not None else equality_jacobians(problem, w, data)
+    mat = jnp.concatenate([e_y, e_lam - problem.cone.times_arrow_ratio(e_s, lam, s)], axis=1)
     return jsl.lu_factor(mat), e_s
 
 
@@ -100,11 +105,11 @@ def _line_search(problem: MCP, w, dw, alpha, data, mu_e, options: SolverOptions,
     return jax.lax.while_loop(cond, lambda c: (0.5 * c[0], c[1] + 1), (alpha, 0))[0]
 
 
-def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled: bool):
+def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled: bool, jacobians):
     """One Mehrotra iteration; returns the new point and (target, σ, α) for the trace."""
     cone = problem.cone
     _, lam, s = problem.split(w)
-    lu, e_s = _newton_system(problem, w, data)
+    lu, e_s = _newton_system(problem, w, data, jacobians)
     r_eq = problem.equality(w, data)
     comp = cone.product(lam, s)
 
@@ -143,6 +148,7 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
     ``unrolled=True`` scans max_iter iterations, freezing converged iterates.
     """
     nan_trace = {k: jnp.full(options.max_iter, jnp.nan, w0.dtype) for k in TRACE_KEYS}
+    jacobians = equality_jacobians(problem, w0, data) if problem.linear else None
     eq0, comp0, conv0 = _converged(problem, w0, data, mu_pair, options)
     status0 = _status(w0, eq0)
     carry0 = (w0, jnp.asarray(0), conv0 | (status0 != RESULTS.successful), status0, eq0, comp0,
@@ -150,7 +156,7 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
 
     def body(carry):
         w, k, done, status, eq, comp, trace = carry
-        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled)
+        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, jacobians)
         eq_new, comp_new, conv = _converged(problem, w_new, data, mu_pair, options)
         # A Newton direction that is not finite from a finite iterate means a singular system.
         singular = ~jnp.all(jnp.isfinite(w_new)) & jnp.all(jnp.isfinite(w)) & jnp.isfinite(eq)

@@ -7,6 +7,7 @@ import equinox as eqx
 import jax
 
 ADJOINTS = ("implicit", "unrolled")
+BATCHINGS = ("auto", "vmap", "map")
 MU_GRADIENTS = ("constant", "total")
 
 
@@ -22,6 +23,11 @@ class SolverOptions(eqx.Module):
     mu_gradient: "constant" holds μ fixed when differentiating (what Dojo does) or
         "total" includes ∂μ/∂data when μ is computed from the data.
     trace: record per-iteration residuals, μ target, σ and step lengths.
+    batching: how a vmapped solve runs its batch (implicit adjoint only). "vmap" batches
+        the linear algebra; "map" solves the problems one after another, each stopping at
+        its own iteration count; "auto" maps on CPU when the Newton system has at least
+        ``map_threshold`` rows (XLA:CPU's batched triangular solves are slow) and vmaps
+        otherwise (and always on accelerators).
     """
 
     rtol: float = eqx.field(static=True, default=1e-10)
@@ -34,12 +40,16 @@ class SolverOptions(eqx.Module):
     adjoint: str = eqx.field(static=True, default="implicit")
     mu_gradient: str = eqx.field(static=True, default="constant")
     trace: bool = eqx.field(static=True, default=False)
+    batching: str = eqx.field(static=True, default="auto")
+    map_threshold: int = eqx.field(static=True, default=24)
 
     def __check_init__(self):
         if self.adjoint not in ADJOINTS:
             raise ValueError(f"SolverOptions: adjoint must be one of {ADJOINTS}, got {self.adjoint!r}")
         if self.mu_gradient not in MU_GRADIENTS:
             raise ValueError(f"SolverOptions: mu_gradient must be one of {MU_GRADIENTS}, got {self.mu_gradient!r}")
+        if self.batching not in BATCHINGS:
+            raise ValueError(f"SolverOptions: batching must be one of {BATCHINGS}, got {self.batching!r}")
         if not (self.rtol > 0 and self.comp_rtol > 0 and self.comp_atol >= 0):
             raise ValueError("SolverOptions: rtol and comp_rtol must be > 0 and comp_atol >= 0")
         if self.max_iter < 1 or self.max_ls < 0:

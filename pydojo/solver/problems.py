@@ -21,11 +21,16 @@ from pydojo.solver.cones import Cone
 
 
 class MCP(eqx.Module):
-    """A mixed complementarity problem; ``residual(y, lam, s, data)`` is a static callable."""
+    """A mixed complementarity problem; ``residual(y, lam, s, data)`` is a static callable.
+
+    ``linear=True`` declares E affine in (y, λ, s) (LCPs, linearized contact steps): its
+    Jacobian is then computed once per solve instead of once per iteration.
+    """
 
     residual: Callable[[jax.Array, jax.Array, jax.Array, Any], jax.Array] = eqx.field(static=True)
     n_y: int = eqx.field(static=True)
     cone: Cone
+    linear: bool = eqx.field(static=True, default=False)
 
     def __check_init__(self):
         if self.n_y < 0:
@@ -60,7 +65,7 @@ def _lcp_residual(y, lam, s, data):
 
 def lcp_problem(n: int) -> MCP:
     """The LCP s = Fλ + q, λ ≥ 0, s ≥ 0 of size ``n`` as an MCP with data (F, q)."""
-    return MCP(residual=_lcp_residual, n_y=0, cone=Cone(n_orthant=n))
+    return MCP(residual=_lcp_residual, n_y=0, cone=Cone(n_orthant=n), linear=True)
 
 
 def check_lcp_data(F: jax.Array, q: jax.Array) -> tuple[jax.Array, jax.Array]:

@@ -62,7 +62,7 @@ def _solve(problem: MCP, data: Any, mu: jax.Array, init_y, options: SolverOption
 
     if options.adjoint == "implicit":
         stopped = jax.lax.stop_gradient((data, mu_pair))
-        w, result, iters, eq, comp, trace = interior_point.run(problem, *stopped, w0, options, unrolled=False)
+        w, result, iters, eq, comp, trace = _run_batchable(problem, options, *stopped, w0)
         w = attach_implicit_gradient(problem, w, data, mu_pair)
     else:
         w, result, iters, eq, comp, trace = interior_point.run(problem, data, mu_pair, w0, options, unrolled=True)
@@ -71,6 +71,34 @@ def _solve(problem: MCP, data: Any, mu: jax.Array, init_y, options: SolverOption
     if throw:
         sol = raise_if_failed(sol, result, "pydojo.solver.solve")
     return sol
+
+
+def _use_map(problem: MCP, options: SolverOptions) -> bool:
+    if options.batching != "auto":
+        return options.batching == "map"
+    return jax.default_backend() == "cpu" and problem.n_y + problem.n_c >= options.map_threshold
+
+
+def _run_batchable(problem: MCP, options: SolverOptions, data, mu_pair, w0):
+    """The iteration loop with a batching rule: under vmap, batch it or map it (see SolverOptions.batching)."""
+
+    def run(data, mu_pair, w0):
+        return interior_point.run(problem, data, mu_pair, w0, options, unrolled=False)
+
+    core = jax.custom_batching.custom_vmap(run)
+
+    @core.def_vmap
+    def _rule(axis_size, in_batched, data, mu_pair, w0):
+        args = jax.tree_util.tree_map(
+            lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)), (data, mu_pair, w0),
+            tuple(in_batched))
+        if _use_map(problem, options):
+            out = jax.lax.map(lambda a: run(*a), args)
+        else:
+            out = jax.vmap(run)(*args)
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    return core(data, mu_pair, w0)
 
 
 def solve_lcp(F, q, mu, *, options: SolverOptions = SolverOptions(), throw: bool = True) -> Solution:

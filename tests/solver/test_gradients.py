@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pydojo.solver import MCP, Cone, SolverOptions, solve, solve_lcp
-from reference_solvers import random_p_matrix
+from pydojo.testing.references import random_p_matrix
 
 UNROLLED = SolverOptions(adjoint="unrolled", max_iter=60)
 

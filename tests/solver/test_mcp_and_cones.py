@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pydojo.solver import MCP, RESULTS, Cone, SolverOptions, solve
-from reference_solvers import clarabel_qp, project_soc
+from pydojo.testing.references import clarabel_qp, project_soc
 
 
 def _qp_residual(y, lam, s, data):
