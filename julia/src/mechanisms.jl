@@ -1,0 +1,86 @@
+# Construction of the mechanisms pydojo offers through this backend.
+#
+# Dojo v0.7.1 moved the model zoo into DojoEnvironments: `get_mechanism(model; kwargs...)`
+# (DojoEnvironments/src/mechanisms.jl) calls `get_<model>(; kwargs...)` from
+# DojoEnvironments/src/mechanisms/<model>/mechanism.jl. The keyword names below are the
+# ones those constructors declare (read at the source):
+#   get_sphere / get_block: timestep, gravity, friction_coefficient, contact_type (:nonlinear|:linear|:impact)
+#   get_pendulum:           timestep, gravity (no contacts)
+#   get_hopper / get_halfcheetah / get_ant: timestep, gravity, friction_coefficient
+#                           (contact_constraint's default, i.e. the nonlinear second-order cone)
+
+"""Keyword arguments each supported mechanism accepts through `make_mechanism`."""
+const MECHANISM_KEYWORDS = Dict{Symbol,Tuple{Vararg{Symbol}}}(
+    :sphere => (:timestep, :gravity, :friction_coefficient, :contact_type),
+    :block => (:timestep, :gravity, :friction_coefficient, :contact_type),
+    :pendulum => (:timestep, :gravity),
+    :hopper => (:timestep, :gravity, :friction_coefficient),
+    :halfcheetah => (:timestep, :gravity, :friction_coefficient),
+    :ant => (:timestep, :gravity, :friction_coefficient),
+)
+
+const CONTACT_TYPES = (:nonlinear, :linear, :impact)
+
+"""
+    make_mechanism(name; kwargs...)
+
+Build Dojo mechanism `name` ("sphere", "block", "pendulum", "hopper", "halfcheetah", "ant")
+with the given keywords. Unknown names, unknown keywords and unknown contact types raise
+an `ArgumentError` that lists what is allowed.
+"""
+function make_mechanism(name::Union{AbstractString,Symbol}; kwargs...)
+    model = Symbol(name)
+    haskey(MECHANISM_KEYWORDS, model) || throw(ArgumentError(
+        "unknown mechanism $(repr(String(model))); valid: $(join(sort(String.(collect(keys(MECHANISM_KEYWORDS)))), ", "))"))
+    allowed = MECHANISM_KEYWORDS[model]
+    options = Dict{Symbol,Any}()
+    for (key, value) in kwargs
+        key in allowed || throw(ArgumentError(
+            "unknown keyword $(key) for mechanism $(model); valid: $(join(String.(allowed), ", "))"))
+        options[key] = value
+    end
+    if haskey(options, :contact_type)
+        options[:contact_type] = Symbol(options[:contact_type])
+        options[:contact_type] in CONTACT_TYPES || throw(ArgumentError(
+            "unknown contact_type $(options[:contact_type]); valid: $(join(String.(CONTACT_TYPES), ", "))"))
+    end
+    for key in (:timestep, :gravity, :friction_coefficient)
+        haskey(options, key) && (options[key] = Float64(options[key]))
+    end
+    haskey(options, :timestep) && !(options[:timestep] > 0) &&
+        throw(ArgumentError("timestep must be > 0, got $(options[:timestep])"))
+    haskey(options, :friction_coefficient) && !(options[:friction_coefficient] >= 0) &&
+        throw(ArgumentError("friction_coefficient must be >= 0, got $(options[:friction_coefficient])"))
+    return DojoEnvironments.get_mechanism(model; options...)
+end
+
+"""
+    mechanism_info(mechanism) -> Dict{String,Any}
+
+Dimensions and layout the Python side needs: minimal-state and input dimensions, the joints
+in `mechanism.joints` order (the order of Dojo's minimal state: per joint its coordinates,
+then its velocities, see `maximal_to_minimal` in src/mechanism/state.jl), and the contacts.
+"""
+function mechanism_info(mechanism)
+    return Dict{String,Any}(
+        "minimal_dimension" => Dojo.minimal_dimension(mechanism),
+        "input_dimension" => Dojo.input_dimension(mechanism),
+        "joint_names" => [String(joint.name) for joint in mechanism.joints],
+        "joint_dimensions" => [Dojo.input_dimension(joint) for joint in mechanism.joints],
+        "n_contacts" => length(mechanism.contacts),
+        "contact_models" => [contact_model_name(contact) for contact in mechanism.contacts],
+        "friction_dimension" => isempty(mechanism.contacts) ? 0 : friction_dimension(first(mechanism.contacts)),
+        "timestep" => Float64(mechanism.timestep),
+    )
+end
+
+"""
+    initial_minimal_state(mechanism, name; kwargs...) -> Vector{Float64}
+
+Dojo's default initial configuration of mechanism `name` (`initialize!(mechanism, name)`,
+DojoEnvironments/src/mechanisms.jl) as a minimal state.
+"""
+function initial_minimal_state(mechanism, name::Union{AbstractString,Symbol}; kwargs...)
+    DojoEnvironments.initialize!(mechanism, Symbol(name); kwargs...)
+    return Vector{Float64}(Dojo.maximal_to_minimal(mechanism, Dojo.get_maximal_state(mechanism)))
+end

@@ -1,0 +1,384 @@
+"""The Dojo.jl backend: Dojo v0.7.1 mechanisms stepped through juliacall, same interface as the JAX engine.
+
+Each step solves Dojo's one-step simulation problem (contact seed eqs. 2.3–2.5, Dojo's
+nonlinear-cone variant) to the central path at μ_sc (``PyDojoBridge.step_minimal!``, see
+julia/src/central_path.jl), and gradients come from Dojo's implicit-function-theorem
+Jacobians at that solution, fed to JAX through ``jax.custom_vjp`` + ``jax.pure_callback``.
+μ_sc's own dependence on the state is not differentiated (Dojo's convention; the JAX
+engine's ``mu_gradient="constant"``).
+
+Importing this module never starts Julia; ``make_system`` does (``pydojo.backends._julia``),
+and raises ``JuliaUnavailableError`` with install instructions where Julia cannot start.
+
+State layout (``pydojo.engine.state.State``), built from Dojo's minimal state, which lists
+per joint (in ``mechanism.joints`` order) its coordinates, then its velocities:
+
+* a 6-dof floating joint (sphere, block, ant's torso) becomes MuJoCo's free-joint layout:
+  q ← [position (3), quaternion w,x,y,z (4)] from Dojo's [position, rotation vector];
+  v ← [linear velocity, world frame (3), angular velocity, body frame (3)] (Dojo's
+  minimal rotational velocity of a child of the origin is the body-frame rate of its
+  discrete quaternion map, src/joints/rotational/minimal.jl);
+* every other joint (pendulum hinge, hopper/halfcheetah planar base and hinges, ant hips
+  and ankles): its coordinates go to q and its velocities to v unchanged.
+So "sphere"/"block" states are those of a MuJoCo body with one free joint; pendulum's is a
+hinge. Hopper, halfcheetah and ant are Dojo's own URDF models (not gymnasium's MJCF): their
+q, v follow Dojo's joint order, listed in ``system.joint_names``.
+
+Controls: forces/torques on the actuated joints — all inputs of sphere, block and
+pendulum; for hopper, halfcheetah and ant every joint except the floating base (whose
+inputs Dojo exposes but a robot cannot actuate; they are held at zero).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from pydojo.backends.base import AbstractBackend
+from pydojo.engine.integrate import rotate_quaternion
+from pydojo.engine.state import SolverStats, State
+
+# pydojo environment name -> Dojo mechanism name
+MECHANISMS = {"ball": "sphere", "sphere": "sphere", "block": "block", "pendulum": "pendulum",
+              "hopper": "hopper", "halfcheetah": "halfcheetah", "ant": "ant"}
+# pydojo option -> Dojo keyword (julia/src/mechanisms.jl: MECHANISM_KEYWORDS)
+OPTION_KEYWORDS = {"timestep": "timestep", "gravity": "gravity", "friction": "friction_coefficient",
+                   "friction_cone": "contact_type"}
+MECHANISM_OPTIONS = {
+    "sphere": ("timestep", "gravity", "friction", "friction_cone"),
+    "block": ("timestep", "gravity", "friction", "friction_cone"),
+    "pendulum": ("timestep", "gravity"),
+    "hopper": ("timestep", "gravity", "friction"),
+    "halfcheetah": ("timestep", "gravity", "friction"),
+    "ant": ("timestep", "gravity", "friction"),
+}
+# Dojo's three contact models; "linear" is the pyramid of eq. 2.5, "nonlinear" the second-order cone
+FRICTION_CONES = ("nonlinear", "linear", "impact")
+UNACTUATED_BASE = ("hopper", "halfcheetah", "ant")
+# julia/src/central_path.jl: CentralPathOptions
+SOLVER_OPTIONS = {"rtol": 1e-8, "comp_rtol": 1e-2, "comp_atol": 1e-10, "max_iter": 60, "max_ls": 10}
+
+
+def dojo_mechanism_options(name: str, **options: Any) -> tuple[str, dict[str, Any]]:
+    """Map a pydojo environment name and options to (Dojo mechanism name, Dojo keywords).
+
+    gravity is a magnitude (m/s², pointing down) as in pydojo's MJCF models; Dojo takes the
+    signed z component. Unknown names, options or cones raise ValueError listing valid ones.
+    """
+    if name not in MECHANISMS:
+        raise ValueError(f"the dojo backend has no environment {name!r}; valid names: {', '.join(sorted(MECHANISMS))}")
+    mechanism = MECHANISMS[name]
+    allowed = MECHANISM_OPTIONS[mechanism]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for dojo environment {name!r}; valid options: {', '.join(allowed)}")
+    keywords: dict[str, Any] = {}
+    for key, value in options.items():
+        if key == "friction_cone":
+            if value not in FRICTION_CONES:
+                raise ValueError(f"friction_cone must be one of {FRICTION_CONES}, got {value!r}")
+            keywords["contact_type"] = value
+            continue
+        value = float(value)
+        if key == "timestep" and not value > 0:
+            raise ValueError(f"timestep must be > 0, got {value}")
+        if key in ("gravity", "friction") and not value >= 0:
+            raise ValueError(f"{key} must be >= 0, got {value}")
+        keywords[OPTION_KEYWORDS[key]] = -value if key == "gravity" else value
+    return mechanism, keywords
+
+
+def solver_options(**options: Any) -> dict[str, Any]:
+    """The CentralPathOptions passed to Julia: defaults overridden by ``options`` (validated)."""
+    unknown = sorted(set(options) - set(SOLVER_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown solver option(s) {unknown} for the dojo backend; valid: {', '.join(SOLVER_OPTIONS)}")
+    merged = {**SOLVER_OPTIONS, **options}
+    if not (merged["rtol"] > 0 and merged["comp_rtol"] > 0 and merged["comp_atol"] >= 0):
+        raise ValueError(f"need rtol > 0, comp_rtol > 0, comp_atol >= 0; got {merged}")
+    if not (int(merged["max_iter"]) >= 1 and int(merged["max_ls"]) >= 0):
+        raise ValueError(f"need max_iter >= 1 and max_ls >= 0; got {merged}")
+    return {k: (int(v) if k in ("max_iter", "max_ls") else float(v)) for k, v in merged.items()}
+
+
+# --- state layout -----------------------------------------------------------------------------
+
+
+def quaternion_from_rotation_vector(r: jax.Array) -> jax.Array:
+    """(w, x, y, z) of the rotation by |r| about r/|r|: the identity rotated by exp(r/2) (the engine's map)."""
+    return rotate_quaternion(jnp.array([1.0, 0.0, 0.0, 0.0], dtype=r.dtype), r, 1.0)
+
+
+def rotation_vector_from_quaternion(quat: jax.Array) -> jax.Array:
+    """Rotation vector of a (w, x, y, z) quaternion, taken with w ≥ 0 (angle in [0, π])."""
+    quat = quat / jnp.linalg.norm(quat)
+    quat = jnp.where(quat[0] < 0, -quat, quat)
+    w, xyz = quat[0], quat[1:]
+    s_sq = xyz @ xyz
+    small = s_sq < 1e-12
+    s = jnp.sqrt(jnp.where(small, 1.0, s_sq))
+    scale = jnp.where(small, 2.0 / w * (1.0 - s_sq / (3.0 * w * w)), 2.0 * jnp.arctan2(s, w) / s)
+    return scale * xyz
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """Joint dimensions in Dojo's order and which joints are 6-dof floating bases."""
+
+    dimensions: tuple[int, ...]
+    floating: tuple[bool, ...]
+
+    @property
+    def nq(self) -> int:
+        return sum(d + 1 if f else d for d, f in zip(self.dimensions, self.floating))
+
+    @property
+    def nv(self) -> int:
+        return sum(self.dimensions)
+
+    @property
+    def n_minimal(self) -> int:
+        return 2 * self.nv
+
+
+def layout_from_info(joint_names, joint_dimensions) -> Layout:
+    """A 6-dof joint from the origin is a floating base in every Dojo model offered here."""
+    dims = tuple(int(d) for d in joint_dimensions)
+    return Layout(dims, tuple(d == 6 for d in dims))
+
+
+def minimal_from_state(layout: Layout, q: jax.Array, v: jax.Array) -> jax.Array:
+    """pydojo (q, v) -> Dojo minimal state [per joint: coordinates, velocities]."""
+    parts, iq, iv = [], 0, 0
+    for dim, floating in zip(layout.dimensions, layout.floating):
+        if floating:
+            parts += [q[iq : iq + 3], rotation_vector_from_quaternion(q[iq + 3 : iq + 7]), v[iv : iv + 6]]
+            iq += 7
+        else:
+            parts += [q[iq : iq + dim], v[iv : iv + dim]]
+            iq += dim
+        iv += dim
+    return jnp.concatenate(parts) if parts else jnp.zeros(0)
+
+
+def state_from_minimal(layout: Layout, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Dojo minimal state -> pydojo (q, v)."""
+    qs, vs, i = [], [], 0
+    for dim, floating in zip(layout.dimensions, layout.floating):
+        coords, vels = x[i : i + dim], x[i + dim : i + 2 * dim]
+        if floating:
+            qs += [coords[:3], quaternion_from_rotation_vector(coords[3:6])]
+        else:
+            qs.append(coords)
+        vs.append(vels)
+        i += 2 * dim
+    return jnp.concatenate(qs), jnp.concatenate(vs)
+
+
+def actuation_matrix(mechanism: str, layout: Layout) -> np.ndarray:
+    """(n_inputs_dojo, nu): maps pydojo controls to Dojo's full input vector (zeros for the floating base)."""
+    n_inputs = layout.nv
+    columns, offset = [], 0
+    for index, dim in enumerate(layout.dimensions):
+        skip = mechanism in UNACTUATED_BASE and index == 0
+        if not skip:
+            columns += list(range(offset, offset + dim))
+        offset += dim
+    matrix = np.zeros((n_inputs, len(columns)))
+    matrix[columns, np.arange(len(columns))] = 1.0
+    return matrix
+
+
+class _Handle:
+    """A Julia object kept out of JAX's sight (hash and equality by identity)."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+class DojoSystem(eqx.Module):
+    """One Dojo mechanism (all fields static: jit treats it as a constant)."""
+
+    name: str = eqx.field(static=True)
+    mechanism: str = eqx.field(static=True)
+    keywords: tuple = eqx.field(static=True)
+    layout: Layout = eqx.field(static=True)
+    timestep: float = eqx.field(static=True)
+    n_contacts: int = eqx.field(static=True)
+    n_directions: int = eqx.field(static=True)
+    actuation: tuple = eqx.field(static=True)  # rows of actuation_matrix, as tuples
+    info: _Handle = eqx.field(static=True)
+    handle: _Handle = eqx.field(static=True)
+
+    @property
+    def nq(self) -> int:
+        return self.layout.nq
+
+    @property
+    def nv(self) -> int:
+        return self.layout.nv
+
+    @property
+    def nu(self) -> int:
+        return len(self.actuation[0]) if self.actuation else 0
+
+    @property
+    def joint_names(self) -> list[str]:
+        """Dojo's joints in minimal-state order (the order of q and v for non-floating joints)."""
+        return list(self.info.value["joint_names"])
+
+
+# --- the step as a JAX function ---------------------------------------------------------------
+
+
+def _step_shapes(system: DojoSystem, gradients: bool):
+    n, m, nc, nd = system.layout.n_minimal, system.layout.nv, system.n_contacts, system.n_directions
+    f64, i32 = jnp.float64, jnp.int32
+    shapes = [jax.ShapeDtypeStruct((n,), f64), jax.ShapeDtypeStruct((nc,), f64), jax.ShapeDtypeStruct((nc,), f64),
+              jax.ShapeDtypeStruct((nc, nd), f64), jax.ShapeDtypeStruct((), i32), jax.ShapeDtypeStruct((), i32),
+              jax.ShapeDtypeStruct((), f64), jax.ShapeDtypeStruct((), f64)]
+    if gradients:
+        shapes += [jax.ShapeDtypeStruct((n, n), f64), jax.ShapeDtypeStruct((n, m), f64)]
+    return tuple(shapes)
+
+
+def _julia_step(system: DojoSystem, options: dict, gradients: bool, x, u, mu):
+    """Host side of the callback: one PyDojoBridge.step_minimal! call."""
+    from pydojo.backends import _julia
+
+    out = _julia.step(system.handle.value, np.asarray(x), np.asarray(u), float(mu), options, gradients)
+    nc, nd = system.n_contacts, system.n_directions
+    values = [out["next_state"], out["phi"], out["gamma"], out["friction"].reshape(nc, nd),
+              np.int32(out["result"]), np.int32(out["iterations"]), np.float64(out["eq_residual"]),
+              np.float64(out["comp_residual"])]
+    if gradients:
+        values += [out["jacobian_state"], out["jacobian_control"]]
+    return tuple(values)
+
+
+def host_step_function(host, shapes):
+    """A JAX step x_next, aux = f(x, u, mu) around a host (non-JAX) step with known Jacobians.
+
+    ``host(x, u, mu, gradients)`` returns NumPy values matching ``shapes(gradients)``:
+    (x_next, *aux) and, with gradients=True, two more, ∂x_next/∂x and ∂x_next/∂u. The
+    reverse mode uses those Jacobians (``jax.custom_vjp``); μ gets a zero cotangent. The
+    host runs through ``jax.pure_callback`` (jit-able; vmap runs it sequentially).
+    """
+
+    def call(gradients, x, u, mu):
+        return jax.pure_callback(lambda x_, u_, mu_: host(x_, u_, mu_, gradients), shapes(gradients), x, u, mu,
+                                 vmap_method="sequential")
+
+    @jax.custom_vjp
+    def step_function(x, u, mu):
+        out = call(False, x, u, mu)
+        return out[0], tuple(out[1:])
+
+    def forward(x, u, mu):
+        out = call(True, x, u, mu)
+        return (out[0], tuple(out[1:-2])), (out[-2], out[-1], mu)
+
+    def backward(residuals, cotangents):
+        jacobian_state, jacobian_control, mu = residuals
+        ct_next = cotangents[0]
+        return ct_next @ jacobian_state, ct_next @ jacobian_control, jnp.zeros_like(mu)
+
+    step_function.defvjp(forward, backward)
+    return step_function
+
+
+def dojo_step_function(system: DojoSystem, options: dict):
+    """Dojo's step in minimal coordinates: (x, u_full, mu) -> (x_next, (phi, gamma, friction, stats...))."""
+    return host_step_function(lambda x, u, mu, gradients: _julia_step(system, options, gradients, x, u, mu),
+                              lambda gradients: _step_shapes(system, gradients))
+
+
+class DojoBackend(AbstractBackend):
+    """Dojo.jl through juliacall; ``options`` are CentralPathOptions (rtol, comp_rtol, comp_atol, max_iter, max_ls)."""
+
+    name = "dojo"
+
+    def __init__(self, **options: Any):
+        self.options = solver_options(**options)
+
+    def make_system(self, name: str, **options: Any) -> DojoSystem:
+        mechanism, keywords = dojo_mechanism_options(name, **options)
+        from pydojo.backends import _julia  # starts Julia (or raises JuliaUnavailableError)
+
+        handle, info = _julia.make_mechanism(mechanism, keywords)
+        layout = layout_from_info(info["joint_names"], info["joint_dimensions"])
+        if layout.n_minimal != info["minimal_dimension"] or layout.nv != info["input_dimension"]:
+            raise RuntimeError(f"Dojo's {mechanism}: unexpected dimensions {info}")
+        actuation = actuation_matrix(mechanism, layout)
+        return DojoSystem(name=name, mechanism=mechanism, keywords=tuple(sorted(keywords.items())), layout=layout,
+                          timestep=info["timestep"], n_contacts=info["n_contacts"],
+                          n_directions=info["friction_dimension"], actuation=tuple(map(tuple, actuation)),
+                          info=_Handle(info), handle=_Handle(handle))
+
+    def default_state(self, system: DojoSystem) -> State:
+        """Dojo's default initial configuration of the mechanism (``initialize!``)."""
+        q, v = state_from_minimal(system.layout, jnp.asarray(system.info.value["initial_minimal_state"]))
+        return self.init(system, q, v)
+
+    def init(self, system: DojoSystem, q, v) -> State:
+        q, v = _vector("q", q, system.nq), _vector("v", v, system.nv)
+        from pydojo.backends import _julia
+
+        x = np.asarray(minimal_from_state(system.layout, q, v))
+        phi = _julia.call(lambda main: _julia.to_numpy(
+            main.PyDojoBridge.contact_distances(system.handle.value, _julia.to_julia_vector(main, x)), 1))
+        nc, nd = system.n_contacts, system.n_directions
+        zero_i = jnp.zeros((), jnp.int32)
+        stats = SolverStats(iterations=zero_i, eq_residual=jnp.zeros(()), comp_residual=jnp.zeros(()), result=zero_i)
+        return State(q=q, v=v, gamma=jnp.zeros(nc), friction=jnp.zeros((nc, nd)), phi=jnp.asarray(phi),
+                     mu=jnp.zeros(()), stats=stats)
+
+    def contact_state(self, system: DojoSystem, state: State):
+        """What a smoothing schedule sees. Dojo does not expose the contact-free predicted gap or the
+        normal Delassus diagonal, so z = φ and compliance = 1 (distance-based schedules, eq. 7.1, are exact;
+        the Gaussian form, eq. 5.1, sees the current distance instead of the predicted one)."""
+        from pydojo.smoothing import ContactState
+
+        return ContactState(phi=state.phi, gamma=state.gamma, z=state.phi, compliance=jnp.ones_like(state.phi))
+
+    def schedule_mu(self, system: DojoSystem, state: State, schedule: Any) -> jax.Array:
+        """Scalar μ_sc: a number, or schedule.mu(contact state) (per-contact values: their maximum)."""
+        if not hasattr(schedule, "mu"):
+            mu = jnp.asarray(schedule, dtype=jnp.float64)
+            if mu.ndim != 0:
+                raise ValueError(f"schedule must be a scalar μ_sc or a pydojo.smoothing schedule, got shape {mu.shape}")
+            return mu
+        if int(getattr(schedule, "n_samples", 1)) > 1:
+            raise ValueError("randomized smoothing (n_samples > 1) is not supported by the dojo backend; use backend=jax")
+        return jnp.max(jnp.asarray(schedule.mu(self.contact_state(system, state)), dtype=jnp.float64))
+
+    def step(self, system: DojoSystem, state: State, u, schedule: Any = 1e-8) -> State:
+        u = _vector("u", u, system.nu)
+        mu = self.schedule_mu(system, state, schedule)
+        mu = eqx.error_if(mu, ~(jnp.isfinite(mu) & (mu >= 0)), "dojo backend: μ_sc must be finite and >= 0")
+        x = minimal_from_state(system.layout, state.q, state.v)
+        u_full = jnp.asarray(np.array(system.actuation)) @ u
+        x_next, (phi, gamma, friction, result, iterations, eq_res, comp_res) = dojo_step_function(
+            system, self.options)(x, u_full, mu)
+        q, v = state_from_minimal(system.layout, x_next)
+        stats = SolverStats(iterations=iterations, eq_residual=eq_res, comp_residual=comp_res, result=result)
+        return State(q=q, v=v, gamma=gamma, friction=friction, phi=phi, mu=mu, stats=stats)
+
+    def step_trace(self, system: DojoSystem, state: State, u, mu: float) -> dict:
+        """One step outside JAX, returning the per-iteration solver trace (for pydojo.debug_solver)."""
+        from pydojo.backends import _julia
+
+        u_full = np.array(system.actuation) @ np.asarray(_vector("u", u, system.nu))
+        x = np.asarray(minimal_from_state(system.layout, state.q, state.v))
+        return _julia.step(system.handle.value, x, u_full, float(mu), self.options, False)
+
+
+def _vector(name: str, x, size: int) -> jax.Array:
+    x = jnp.asarray(x, dtype=jnp.float64)
+    if x.shape != (size,):
+        raise ValueError(f"{name} has shape {x.shape}, expected ({size},)")
+    return eqx.error_if(x, ~jnp.all(jnp.isfinite(x)), f"dojo backend: {name} contains NaN or Inf")
