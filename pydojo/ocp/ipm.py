@@ -1,0 +1,249 @@
+"""Structured primal-dual interior-point method for eq. (1) (jit- and vmap-able, float64).
+
+Lagrangian (the sign convention shared with idoc.py):
+    L = J(ζ; θ) + λ_0ᵀ(x_init − x_0) + Σ_i λ_{i+1}ᵀ(f(x_i, u_i; θ_f) − x_{i+1}) + Σ z_iᵀ(g_i + s_i) + z_Hᵀ(g_H + s_H)
+with slacks s ≥ 0 and inequality multipliers z ≥ 0.
+
+Each iteration eliminates (ds, dz) from the Newton system of the barrier problem at μ, which
+leaves an LQ problem with Hessian W = ∇²_ζζ L + GᵀΣG + δI (Σ = z/s) that riccati.py solves
+in O(H). Nonconvexity: δ is raised (IPOPT's inertia-correction rule) until every
+R + BᵀPB is positive definite. Globalisation: fraction-to-boundary plus a backtracking
+search that accepts a sufficient decrease of the barrier objective J − μΣlog s or of the
+constraint violation ‖c‖₁ (a filter holding the current iterate), and Armijo on the barrier
+objective once nearly feasible (IPOPT's switching rule). μ follows IPOPT's monotone
+(Fiacco–McCormick) rule. Outcomes are ``pydojo.solver.results.RESULTS`` codes.
+"""
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from pydojo.ocp.problem import OCP, Theta
+from pydojo.ocp.riccati import solve_lq
+from pydojo.solver.results import RESULTS
+
+
+class IPMOptions(eqx.Module):
+    """tol: ∞-norm KKT tolerance (dual and complementarity parts scaled as in IPOPT); mu_init: first barrier parameter (cold start);
+    warm_mu: barrier parameter of a warm start; max_iter, max_ls: iteration limits;
+    tau: fraction to the boundary; reg_init/reg_max: inertia-correction range."""
+
+    tol: float = eqx.field(static=True, default=1e-10)
+    mu_init: float = eqx.field(static=True, default=1e-1)
+    warm_mu: float = eqx.field(static=True, default=1e-4)
+    max_iter: int = eqx.field(static=True, default=300)
+    max_ls: int = eqx.field(static=True, default=30)
+    tau: float = eqx.field(static=True, default=0.995)
+    reg_init: float = eqx.field(static=True, default=1e-4)
+    reg_max: float = eqx.field(static=True, default=1e12)
+
+    def __check_init__(self):
+        if not (self.tol > 0 and self.mu_init > 0 and self.warm_mu > 0):
+            raise ValueError("IPMOptions: tol, mu_init and warm_mu must be > 0")
+        if self.max_iter < 1 or self.max_ls < 1:
+            raise ValueError(f"IPMOptions: max_iter and max_ls must be >= 1, got {self.max_iter}, {self.max_ls}")
+        if not 0.0 < self.tau < 1.0:
+            raise ValueError(f"IPMOptions: tau must be in (0, 1), got {self.tau}")
+
+
+class Stats(eqx.Module):
+    iterations: jax.Array
+    kkt_error: jax.Array
+    regularization: jax.Array
+
+
+class Solution(eqx.Module):
+    """Optimal trajectory and multipliers of eq. (1).
+
+    xs (H+1, n), us (H, m); lam (H+1, n) dynamics multipliers; s, z (H, n_g) and
+    s_H, z_H (n_gH,) slacks and inequality multipliers; result: RESULTS code.
+    """
+
+    xs: jax.Array
+    us: jax.Array
+    lam: jax.Array
+    s: jax.Array
+    z: jax.Array
+    s_H: jax.Array
+    z_H: jax.Array
+    result: jax.Array
+    stats: Stats
+
+
+# ---- model pieces -------------------------------------------------------------------
+def lagrangian(ocp: OCP, xs, us, lam, z, z_H, x_init, theta: Theta):
+    """L without the slack terms (their derivative in ζ is zero)."""
+    f = jax.vmap(ocp.f, (0, 0, None))(xs[:-1], us, theta.f)
+    g = jax.vmap(ocp.g)(xs[:-1], us)
+    return (
+        ocp.objective(xs, us, theta)
+        + jnp.vdot(lam[0], x_init - xs[0])
+        + jnp.vdot(lam[1:], f - xs[1:])
+        + jnp.vdot(z, g)
+        + jnp.vdot(z_H, ocp.g_H(xs[-1]))
+    )
+
+
+def stage_hessians(ocp: OCP, xs, us, lam, z, z_H, theta: Theta):
+    """Per-stage ∇²L blocks: (H, n+m, n+m) over (x_i, u_i) and (n, n) over x_H."""
+    n = ocp.state_size
+
+    def stage(x, u, lam_next, zi):
+        def ell(v):
+            xv, uv = v[:n], v[n:]
+            return ocp.c(xv, uv, theta.c) + jnp.vdot(lam_next, ocp.f(xv, uv, theta.f)) + jnp.vdot(zi, ocp.g(xv, uv))
+
+        return jax.hessian(ell)(jnp.concatenate([x, u]))
+
+    W = jax.vmap(stage)(xs[:-1], us, lam[1:], z)
+    W_H = jax.hessian(lambda x: ocp.c_H(x, theta.H) + jnp.vdot(z_H, ocp.g_H(x)))(xs[-1])
+    return W, W_H
+
+
+def _constraints(ocp, xs, us, x_init, theta):
+    f = jax.vmap(ocp.f, (0, 0, None))(xs[:-1], us, theta.f)
+    defects = jnp.concatenate([(x_init - xs[0])[None], f - xs[1:]], axis=0)
+    return defects, jax.vmap(ocp.g)(xs[:-1], us), ocp.g_H(xs[-1])
+
+
+def _barrier_and_violation(ocp, xs, us, s, s_H, x_init, theta, mu):
+    """(barrier objective J − μΣlog s, ℓ1 constraint violation) for the line search."""
+    defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
+    barrier = jnp.sum(jnp.log(s)) + jnp.sum(jnp.log(s_H))
+    violation = jnp.sum(jnp.abs(defects)) + jnp.sum(jnp.abs(g + s)) + jnp.sum(jnp.abs(g_H + s_H))
+    return ocp.objective(xs, us, theta) - mu * barrier, violation
+
+
+def _kkt_errors(ocp, v, x_init, theta, mu):
+    """(barrier KKT error at μ, primal infeasibility)."""
+    xs, us, lam, s, z, s_H, z_H = v
+    gx, gu = jax.grad(lagrangian, argnums=(1, 2))(ocp, xs, us, lam, z, z_H, x_init, theta)
+    defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
+    primal = jnp.max(jnp.abs(jnp.concatenate([defects.ravel(), (g + s).ravel(), g_H + s_H])))
+    comp = jnp.concatenate([(s * z).ravel() - mu, s_H * z_H - mu])
+    # IPOPT's scaling of the dual and complementarity residuals by the multipliers' size
+    mults = jnp.concatenate([lam.ravel(), z.ravel(), z_H])
+    scale = jnp.maximum(1.0, jnp.mean(jnp.abs(mults)) / 100.0)
+    dual = jnp.maximum(jnp.max(jnp.abs(gx)), jnp.max(jnp.abs(gu))) / scale
+    return jnp.maximum(jnp.maximum(dual, primal), jnp.max(jnp.abs(comp), initial=0.0) / scale), primal
+
+
+def _fraction_to_boundary(v, dv, tau):
+    ratio = jnp.where(dv < 0, -tau * v / jnp.where(dv < 0, dv, -1.0), jnp.inf)
+    return jnp.minimum(1.0, jnp.min(ratio, initial=jnp.inf))
+
+
+# ---- one Newton step ----------------------------------------------------------------
+def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
+    xs, us, lam, s, z, s_H, z_H = v
+    n = ocp.state_size
+    defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
+    A, B = jax.vmap(jax.jacfwd(ocp.f, argnums=(0, 1)), (0, 0, None))(xs[:-1], us, theta.f)
+    G = jax.vmap(jax.jacfwd(lambda x, u: ocp.g(x, u), argnums=(0, 1)))(xs[:-1], us)
+    G = jnp.concatenate(G, axis=-1)  # (H, n_g, n+m)
+    G_H = jax.jacfwd(ocp.g_H)(xs[-1])  # (n_gH, n)
+    W, W_H = stage_hessians(ocp, xs, us, lam, z, z_H, theta)
+    sig, sig_H = z / s, z_H / s_H
+    rp, rp_H = g + s, g_H + s_H
+    W = W + jnp.einsum("hgi,hg,hgj->hij", G, sig, G)
+    W_H = W_H + G_H.T @ (sig_H[:, None] * G_H)
+    gJx, gJu = jax.grad(ocp.objective, argnums=(0, 1))(xs, us, theta)
+    q = jnp.concatenate([gJx[:-1], gJu], axis=-1) + jnp.einsum("hgi,hg->hi", G, mu / s + sig * rp)
+    q_H = gJx[-1] + G_H.T @ (mu / s_H + sig_H * rp_H)
+    eye, eye_H = jnp.eye(W.shape[-1]), jnp.eye(n)
+
+    def attempt(reg):
+        return solve_lq(W + reg * eye, q, W_H + reg * eye_H, q_H, A, B, defects)
+
+    def needs_more(carry):
+        reg, _, ok = carry
+        return (~ok) & (reg <= opts.reg_max)
+
+    def increase(carry):
+        reg, first, _ = carry
+        reg = jnp.where(first, jnp.where(reg_last > 0, jnp.maximum(reg_last / 3, 1e-20), opts.reg_init), 8.0 * reg)
+        return reg, jnp.array(False), attempt(reg)[3]
+
+    ok0 = attempt(0.0)[3]
+    reg, _, ok = jax.lax.while_loop(needs_more, increase, (jnp.array(0.0), jnp.array(True), ok0))
+    dx, du, lam_new, _ = attempt(reg)
+    Gdz = jnp.einsum("hgi,hi->hg", G, jnp.concatenate([dx[:-1], du], axis=-1))
+    ds, ds_H = -rp - Gdz, -rp_H - G_H @ dx[-1]
+    dz, dz_H = mu / s - z - sig * ds, mu / s_H - z_H - sig_H * ds_H
+    return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), reg, ok, (gJx, gJu)
+
+
+def _step(ocp, state, x_init, theta, opts):
+    v, mu, reg_last, it, _ = state
+    xs, us, lam, s, z, s_H, z_H = v
+    kkt_mu, _ = _kkt_errors(ocp, v, x_init, theta, mu)
+    # Fiacco–McCormick: shrink μ once the barrier problem is solved to 10 μ.
+    mu = jnp.where(kkt_mu <= 10.0 * mu, jnp.maximum(opts.tol / 10, jnp.minimum(0.2 * mu, mu**1.5)), mu)
+    d, reg, ok, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts)
+    dx, du, dlam, ds, dz, ds_H, dz_H = d
+    a_p = jnp.minimum(_fraction_to_boundary(s, ds, opts.tau), _fraction_to_boundary(s_H, ds_H, opts.tau))
+    a_d = jnp.minimum(_fraction_to_boundary(z, dz, opts.tau), _fraction_to_boundary(z_H, dz_H, opts.tau))
+    phi0, viol0 = _barrier_and_violation(ocp, xs, us, s, s_H, x_init, theta, mu)
+    slope = jnp.vdot(gJx, dx) + jnp.vdot(gJu, du) - mu * (jnp.sum(ds / s) + jnp.sum(ds_H / s_H))
+    theta_max = jnp.maximum(1e4, 1e4 * viol0)
+    # Armijo on the barrier objective when the iterate is nearly feasible and the step descends
+    # (IPOPT's switching condition); otherwise a sufficient decrease of either the barrier
+    # objective or the constraint violation (a filter holding only the current iterate).
+    switching = (slope < 0) & (viol0 <= 1e-6)
+
+    def acceptable(a):
+        phi, viol = _barrier_and_violation(ocp, xs + a * dx, us + a * du, s + a * ds, s_H + a * ds_H, x_init, theta, mu)
+        armijo = phi <= phi0 + 1e-4 * a * slope
+        filt = ((viol <= (1 - 1e-5) * viol0) | (phi <= phi0 - 1e-5 * viol0)) & (viol <= theta_max)
+        ok = jnp.where(switching, armijo, filt | (armijo & (viol <= viol0)))
+        return ok & jnp.isfinite(phi)
+
+    def reject(carry):
+        a, k = carry
+        return (k < opts.max_ls) & ~acceptable(a)
+
+    a, _ = jax.lax.while_loop(reject, lambda c: (0.5 * c[0], c[1] + 1), (a_p, jnp.array(0)))
+    v = (xs + a * dx, us + a * du, lam + a * dlam, s + a * ds, z + a_d * dz, s_H + a * ds_H, z_H + a_d * dz_H)
+    singular = ~ok
+    return v, mu, reg, it + 1, singular
+
+
+def _initial(ocp, x_init, theta, warm, mu0):
+    H, n, m = ocp.horizon, ocp.state_size, ocp.control_size
+    if warm is None:
+        xs, us, lam = jnp.tile(x_init, (H + 1, 1)), jnp.zeros((H, m)), jnp.zeros((H + 1, n))
+    else:  # shift the previous solution by one stage (receding horizon)
+        xs = jnp.concatenate([x_init[None], warm.xs[2:], warm.xs[-1:]], axis=0)
+        us = jnp.concatenate([warm.us[1:], warm.us[-1:]], axis=0)
+        lam = jnp.concatenate([warm.lam[1:], warm.lam[-1:]], axis=0)
+    _, g, g_H = _constraints(ocp, xs, us, x_init, theta)
+    floor = jnp.sqrt(mu0)
+    s, s_H = jnp.maximum(-g, floor), jnp.maximum(-g_H, floor)
+    return (xs, us, lam, s, mu0 / s, s_H, mu0 / s_H)
+
+
+def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm: Solution | None = None) -> Solution:
+    """Solve eq. (1) from ``x_init`` (n,). ``warm``: previous Solution (Step mode). vmap over x_init."""
+    theta = ocp.check_theta(theta)
+    x_init = ocp.check_state(x_init)
+    mu0 = opts.mu_init if warm is None else opts.warm_mu
+    v0 = _initial(ocp, x_init, theta, warm, mu0)
+
+    def not_done(state):
+        v, mu, reg, it, singular = state
+        err, _ = _kkt_errors(ocp, v, x_init, theta, 0.0)
+        finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
+        return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular
+
+    init = (v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False))
+    v, mu, reg, it, singular = jax.lax.while_loop(not_done, lambda st: _step(ocp, st, x_init, theta, opts), init)
+    err, primal = _kkt_errors(ocp, v, x_init, theta, 0.0)
+    finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v])) & jnp.isfinite(err)
+    result = jnp.where(
+        ~finite, RESULTS.nonfinite,
+        jnp.where(singular, RESULTS.singular_linear_system,
+                  jnp.where(err <= opts.tol, RESULTS.successful,
+                            jnp.where(primal > 1e-6, RESULTS.infeasible, RESULTS.max_iterations_reached))))
+    xs, us, lam, s, z, s_H, z_H = v
+    return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg))

@@ -1,0 +1,61 @@
+"""Riccati recursion for the equality-constrained LQ subproblem of one interior-point step.
+
+    min_{dx, du}  Σ_i ½ [dx;du]ᵀ W_i [dx;du] + [q_x; q_u]ᵀ[dx;du] + ½ dx_Hᵀ W_H dx_H + q_Hᵀ dx_H
+    s.t.          dx_0 = d_0,   dx_{i+1} = A_i dx_i + B_i du_i + d_{i+1}.
+
+One backward and one forward ``lax.scan``: the cost is O(H (n + m)³). The costates of the
+solution are the new dynamics multipliers λ⁺_i = P_i dx_i + p_i (the multipliers of
+``x_init − x_0`` and ``f(x_i, u_i) − x_{i+1}`` in the Lagrangian convention of ipm.py).
+``ok`` is False when some R_i + B_iᵀP_{i+1}B_i is not positive definite (inertia test:
+the reduced Hessian is then not positive definite and the caller regularises).
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def _sym(M):
+    return 0.5 * (M + M.T)
+
+
+def solve_lq(W, q, W_H, q_H, A, B, d):
+    """W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n), B (H, n, m), d (H+1, n).
+
+    Returns (dx (H+1, n), du (H, m), lam (H+1, n), ok).
+    """
+    n = A.shape[-1]
+
+    def backward(carry, stage):
+        P, p = carry
+        Wi, qi, Ai, Bi, di = stage
+        Qxx, Qxu, Quu = Wi[:n, :n], Wi[:n, n:], Wi[n:, n:]
+        pd = p + P @ di
+        Hxx = Qxx + Ai.T @ P @ Ai
+        Hux = Qxu.T + Bi.T @ P @ Ai
+        Huu = _sym(Quu + Bi.T @ P @ Bi)
+        hx = qi[:n] + Ai.T @ pd
+        hu = qi[n:] + Bi.T @ pd
+        L = jnp.linalg.cholesky(Huu)
+        ok = jnp.all(jnp.isfinite(L))
+        Kk = -jax.scipy.linalg.cho_solve((L, True), jnp.concatenate([Hux, hu[:, None]], axis=1))
+        K, k = Kk[:, :n], Kk[:, n]
+        P_new = _sym(Hxx + Hux.T @ K)
+        p_new = hx + Hux.T @ k
+        return (P_new, p_new), (K, k, P, p, ok)
+
+    (P0, p0), (K, k, P_next, p_next, ok) = jax.lax.scan(
+        backward, (_sym(W_H), q_H), (W, q, A, B, d[1:]), reverse=True
+    )
+
+    def forward(dx, stage):
+        Ki, ki, Ai, Bi, di = stage
+        du = Ki @ dx + ki
+        return Ai @ dx + Bi @ du + di, (dx, du)
+
+    dx_H, (dx, du) = jax.lax.scan(forward, d[0], (K, k, A, B, d[1:]))
+    dxs = jnp.concatenate([dx, dx_H[None]], axis=0)
+    P_all = jnp.concatenate([P0[None], P_next], axis=0)  # P_0 .. P_H
+    p_all = jnp.concatenate([p0[None], p_next], axis=0)
+    lam = jnp.einsum("hij,hj->hi", P_all, dxs) + p_all
+    return dxs, du, lam, jnp.all(ok)
