@@ -58,6 +58,8 @@ def _solve(problem: MCP, data: Any, mu: jax.Array, init_y, options: SolverOption
         mu_pair = jax.lax.stop_gradient(mu_pair)
     leaves = jax.tree_util.tree_leaves(data)
     dtype = jnp.result_type(*leaves, jnp.float64) if leaves else jnp.float64
+    # A warm start only chooses where the iteration begins: never differentiate through it.
+    init_y = None if init_y is None else jax.lax.stop_gradient(init_y)
     w0 = interior_point.initial_point(problem, init_y, options, dtype)
 
     if options.adjoint == "implicit":

@@ -1,0 +1,51 @@
+"""The default backend: the embedded JAX contact engine (``pydojo.engine``) behind ``AbstractBackend``."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import jax
+import mujoco
+
+from pydojo.backends.base import AbstractBackend
+from pydojo.engine import System, init, load_gymnasium, make_system, step
+from pydojo.engine.models import ball_mjcf, block_mjcf
+from pydojo.engine.state import State
+
+_ENGINE_OPTIONS = ("contacts", "joint_limits", "friction_cone", "n_directions", "max_contacts", "solver_options")
+MODEL_BUILDERS: dict[str, Callable[..., mujoco.MjModel]] = {
+    "ball": ball_mjcf,
+    "block": block_mjcf,
+    "hopper": lambda timestep=None: load_gymnasium("hopper", timestep),
+    "halfcheetah": lambda timestep=None: load_gymnasium("halfcheetah", timestep),
+    "ant": lambda timestep=None: load_gymnasium("ant", timestep),
+}
+
+
+def build_system(name: str, **options: Any) -> System:
+    """``System`` of mechanism ``name``: model options (e.g. timestep, friction, incline) go to the MJCF
+    builder, engine options (contacts, joint_limits, friction_cone, n_directions, solver_options) to
+    ``make_system``."""
+    if name not in MODEL_BUILDERS:
+        raise ValueError(f"unknown mechanism {name!r}; valid names: {', '.join(sorted(MODEL_BUILDERS))}")
+    engine = {k: options.pop(k) for k in _ENGINE_OPTIONS if k in options}
+    try:
+        model = MODEL_BUILDERS[name](**options)
+    except TypeError as err:
+        raise ValueError(f"bad model option(s) {sorted(options)} for {name!r}: {err}") from None
+    return make_system(model, name=name, **engine)
+
+
+class JaxBackend(AbstractBackend):
+    """Hard-contact time stepping in JAX on MJCF models (contact seed eqs. 2.3–2.5)."""
+
+    name = "jax"
+
+    def make_system(self, name: str, **options: Any) -> System:
+        return build_system(name, **options)
+
+    def init(self, system: System, q: jax.Array, v: jax.Array) -> State:
+        return init(system, q, v)
+
+    def step(self, system: System, state: State, u: jax.Array, schedule: Any = 1e-8,
+             key: Optional[jax.Array] = None) -> State:
+        return step(system, state, u, schedule, key)

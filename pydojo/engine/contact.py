@@ -1,0 +1,121 @@
+"""The complementarity problem of one hard-contact step (contact seed eqs. 2.3–2.5) as an MCP.
+
+Unknown y = v⁺ (free), and complementarity pairs (λ, s):
+
+* impact and joint limits (eq. 2.4, linearized at q):  φ(q) + h·N v⁺ ≥ 0 ⟂ γ ≥ 0 with
+  γ·(φ + h N v⁺) = μ_sc, g = (φ(q), joint-limit gaps), N = (Jₙ; ±unit rows). The solver sees
+  it divided by h, s_γ = g/h + N v⁺ with target μ_sc/h (the same central path): then every
+  pair's product has the units impulse × velocity, which keeps the Newton systems balanced;
+* "linear" friction, maximum dissipation over the linearized cone (eq. 2.5), per contact:
+  s_β = D v⁺ + ω·1 ≥ 0 ⟂ β ≥ 0   and   s_ω = α_f γ − Σβ ≥ 0 ⟂ ω ≥ 0;
+* "nonlinear" friction (Dojo's second-order cone), per contact one SOC pair
+  λ = (β₀, βₜ), s = (η₀, ηₜ) with β₀ = α_f γ and ηₜ = T v⁺ (KKT of max dissipation
+  over ‖βₜ‖ ≤ α_f γ);
+
+and the momentum balance (eq. 2.3) M̃ (v⁺ − v) = h(n + Bu) + Nᵀγ + Dᵀβ as the first
+n_v equations. Everything is linear in (y, λ, s); the interior-point method stops on
+the central path λ∘s = μ_sc e.
+"""
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from pydojo.engine.system import System
+from pydojo.engine.terms import StepTerms
+from pydojo.solver import MCP, Cone
+
+
+class ContactData(eqx.Module):
+    """The data pytree of the step problem (differentiable): eq. (2.3) terms plus v and h."""
+
+    mass: jax.Array
+    velocity: jax.Array
+    impulse: jax.Array
+    gap: jax.Array
+    normal: jax.Array
+    tangent: jax.Array
+    friction: jax.Array
+    timestep: jax.Array
+
+
+def _momentum(y, gamma, friction_impulse, data: ContactData):
+    return (
+        data.mass @ (y - data.velocity)
+        - data.impulse
+        - data.normal.T @ gamma
+        - jnp.einsum("ckv,ck->v", data.tangent, friction_impulse)
+    )
+
+
+def linear_cone_residual(y, lam, s, data: ContactData):
+    """Equality residual with the linearized friction cone (eq. 2.5)."""
+    n_uni, (nc, nd, _) = data.gap.shape[0], data.tangent.shape
+    gamma, beta, omega = lam[:n_uni], lam[n_uni : n_uni + nc * nd].reshape(nc, nd), lam[n_uni + nc * nd :]
+    s_gamma, s_beta, s_omega = s[:n_uni], s[n_uni : n_uni + nc * nd], s[n_uni + nc * nd :]
+    return jnp.concatenate([
+        _momentum(y, gamma, beta, data),
+        s_gamma - data.gap - data.timestep * (data.normal @ y),
+        s_beta - (data.tangent @ y + omega[:, None]).reshape(-1),
+        s_omega - (data.friction * gamma[:nc] - beta.sum(axis=1)),
+    ])
+
+
+def second_order_cone_residual(y, lam, s, data: ContactData):
+    """Equality residual with the second-order friction cone (Dojo's "nonlinear" contact)."""
+    n_uni, (nc, k, _) = data.gap.shape[0], data.tangent.shape
+    gamma, blocks_lam, blocks_s = lam[:n_uni], lam[n_uni:].reshape(nc, k + 1), s[n_uni:].reshape(nc, k + 1)
+    beta_t = blocks_lam[:, 1:]
+    cone_rows = jnp.concatenate([
+        (blocks_lam[:, 0] - data.friction * gamma[:nc])[:, None],
+        blocks_s[:, 1:] - data.tangent @ y,
+    ], axis=1)
+    return jnp.concatenate([
+        _momentum(y, gamma, beta_t, data),
+        s[:n_uni] - data.gap / data.timestep - data.normal @ y,
+        cone_rows.reshape(-1),
+    ])
+
+
+def contact_problem(system: System) -> MCP:
+    """The (static) MCP layout of ``system``'s step."""
+    nc, nd, n_uni = system.n_contacts, system.n_directions, system.n_contacts + system.n_limits
+    if system.friction_cone == "nonlinear":
+        return MCP(residual=second_order_cone_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni, soc=(nd + 1,) * nc))
+    return MCP(residual=linear_cone_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni + nc * nd + nc))
+
+
+def contact_data(system: System, terms: StepTerms, v: jax.Array) -> ContactData:
+    return ContactData(
+        mass=terms.mass, velocity=v, impulse=terms.impulse, gap=terms.gap, normal=terms.normal,
+        tangent=terms.tangent, friction=terms.friction, timestep=jnp.asarray(system.timestep),
+    )
+
+
+def pair_mu(system: System, mu: jax.Array) -> jax.Array:
+    """Solver targets per complementarity pair from μ_sc, a scalar or per-contact (nc,) schedule value.
+
+    Impact and limit pairs get μ_sc/h (their gap rows are divided by h, see the module doc);
+    a contact's friction pairs share its μ_sc; joint limits take the smallest contact μ_sc."""
+    mu = jnp.asarray(mu)
+    nc, nd, h = system.n_contacts, system.n_directions, system.timestep
+    if mu.ndim == 0:
+        mu = jnp.full((nc,), mu) if nc else mu
+    if mu.shape != (nc,):
+        raise ValueError(f"schedule returned mu of shape {mu.shape}; expected () or ({nc},) (one per contact)")
+    limits = jnp.full((system.n_limits,), jnp.min(mu, initial=jnp.inf) if nc else mu)
+    impact = jnp.concatenate([mu, limits])
+    if system.friction_cone == "nonlinear":
+        return jnp.concatenate([impact, mu])
+    return jnp.concatenate([impact, jnp.repeat(mu, nd), mu])
+
+
+def split_impulses(system: System, lam: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """(contact normal impulses γ (nc,), friction impulses (nc, nd), joint-limit impulses (2·n_limits,))."""
+    nc, nd, n_uni = system.n_contacts, system.n_directions, system.n_contacts + system.n_limits
+    if system.friction_cone == "nonlinear":
+        friction = lam[n_uni:].reshape(nc, nd + 1)[:, 1:]
+    else:
+        friction = lam[n_uni : n_uni + nc * nd].reshape(nc, nd)
+    return lam[:nc], friction, lam[nc:n_uni]
