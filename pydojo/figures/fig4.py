@@ -1,0 +1,43 @@
+"""Fig. 4 of the contact seed: mean FOPG gradient variance against the model unroll length H for
+several μ, on hopper and halfcheetah (``pydojo.diagnostics.horizon_study``; cached in
+``<runs>/diagnostics/horizon_<task>.json``)."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from pydojo.figures.saved_runs import save_figure  # noqa: E402
+
+TASKS = ("hopper", "halfcheetah")
+MUS = (1e-8, 1e-4, 1e-2)
+HORIZONS = (1, 2, 4, 8, 16)
+
+
+def horizon_results(runs: pathlib.Path, task: str) -> dict:
+    cache = pathlib.Path(runs) / "diagnostics" / f"horizon_{task}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    from pydojo.diagnostics.horizon_study import horizon_study
+
+    result = horizon_study(task, MUS, HORIZONS)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(result, indent=1))
+    return result
+
+
+def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:
+    fig, axes = plt.subplots(1, len(TASKS), figsize=(5.2 * len(TASKS), 4))
+    for ax, task in zip(axes, TASKS):
+        res = horizon_results(runs, task)
+        for mu, row in zip(res["mu"], res["variance"]):
+            ax.semilogy(res["horizon"], row, marker="o", label=f"μ = {mu:g}")
+        ax.set(xlabel="model unroll length H", ylabel="mean gradient variance", title=f"Fig. 4: {task}")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    path = save_figure(fig, pathlib.Path(out) / "fig4_variance_vs_unroll_length.png")
+    return [path]

@@ -1,0 +1,59 @@
+"""Fig. 6 of the contact seed: hopper and halfcheetah learning curves (evaluation return) of
+contact-aware analytical smoothing, constant μ and ARS, against environment steps and wall-clock,
+mean ± std over seeds, from saved runs of ``experiment=fig6_<task>[_constant|_ars]``."""
+from __future__ import annotations
+
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from pydojo.figures.saved_runs import curve, final_value, load_runs, mean_and_spread, method_label, save_figure  # noqa: E402
+
+TASKS = ("hopper", "halfcheetah")
+VARIANTS = ("", "_constant", "_ars")
+
+
+def table(runs: pathlib.Path) -> list[dict]:
+    """Per task and method: final eval return mean ± std over seeds, env steps and wall-clock (means)."""
+    rows = []
+    for task in TASKS:
+        for variant in VARIANTS:
+            found = load_runs(runs, f"fig6_{task}{variant}")
+            if not found:
+                continue
+            finals = np.array([final_value(r, "eval_return") for r in found])
+            rows.append({"task": task, "method": method_label(found[0]["config"]), "seeds": len(found),
+                         "return_mean": float(np.mean(finals)), "return_std": float(np.std(finals)),
+                         "env_steps": float(np.mean([r["metrics"][-1]["env_steps"] for r in found])),
+                         "wall_clock_s": float(np.mean([r["metrics"][-1]["wall_time"] for r in found]))})
+    return rows
+
+
+def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:
+    paths = []
+    for task in TASKS:
+        groups = {v: load_runs(runs, f"fig6_{task}{v}") for v in VARIANTS}
+        groups = {v: g for v, g in groups.items() if g}
+        if not groups:
+            continue
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+        for ax, x in zip(axes, ("env_steps", "wall_time")):
+            for variant, group in groups.items():
+                xmax = min(curve(r, x, "eval_return")[0][-1] for r in group)
+                grid = np.linspace(0, xmax, 60)
+                mean, std = mean_and_spread(group, x, "eval_return", grid)
+                line, = ax.plot(grid, mean, label=f"{method_label(group[0]['config'])} (n={len(group)})")
+                ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+            ax.set(xlabel="environment steps" if x == "env_steps" else "wall-clock (s)", ylabel="evaluation return",
+                   title=f"Fig. 6: {task}")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+        path = save_figure(fig, pathlib.Path(out) / f"fig6_{task}.png")
+        paths.append(path)
+    if not paths:
+        raise FileNotFoundError(f"no saved runs of fig6_hopper*/fig6_halfcheetah* under {runs}")
+    return paths

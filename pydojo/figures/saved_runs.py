@@ -1,0 +1,83 @@
+"""Reading saved training runs for the figures: every folder under ``runs`` holding config.yaml + metrics.jsonl."""
+from __future__ import annotations
+
+import json
+import pathlib
+from collections import defaultdict
+
+import numpy as np
+import yaml
+
+
+def load_runs(runs: pathlib.Path, name: str) -> list[dict]:
+    """Runs whose config has ``name: <name>``: dicts with config, metrics (list of rows) and path."""
+    found = []
+    for config_path in sorted(pathlib.Path(runs).rglob("config.yaml")):
+        if config_path.parent.name == ".hydra":
+            continue
+        metrics_path = config_path.parent / "metrics.jsonl"
+        if not metrics_path.exists():
+            continue
+        config = yaml.safe_load(config_path.read_text())
+        if not isinstance(config, dict) or config.get("name") != name:
+            continue
+        rows = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
+        if rows:
+            found.append({"config": config, "metrics": rows, "path": config_path.parent})
+    return found
+
+
+def method_label(config: dict) -> str:
+    """A legend label: the estimator, and for first-order ones the model's smoothing schedule."""
+    est = config["estimator"]["kind"]
+    if est in ("ars", "lr"):
+        return est.upper()
+    if est == "rs":
+        return f"randomized smoothing (σ={config['estimator']['sigma']:g})"
+    sm = config["smoothing"]
+    if sm["kind"] == "constant":
+        return "μ → 0" if sm["value"] <= 1e-9 else f"constant μ = {sm['value']:g}"
+    return {"distance": "contact-aware μ (eq. 7.1)", "gaussian": "contact-aware μ (eq. 5.1)"}.get(sm["kind"], sm["kind"])
+
+
+def group_by_method(runs: list[dict]) -> dict[str, list[dict]]:
+    groups = defaultdict(list)
+    for run in runs:
+        groups[method_label(run["config"])].append(run)
+    return dict(groups)
+
+
+def curve(run: dict, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = [r for r in run["metrics"] if r.get(y) is not None and np.isfinite(r[y])]
+    return np.array([r[x] for r in rows], float), np.array([r[y] for r in rows], float)
+
+
+def mean_and_spread(runs: list[dict], x: str, y: str, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over runs of y interpolated on ``grid`` of x (NaN beyond a run's range)."""
+    ys = []
+    for run in runs:
+        xs, vals = curve(run, x, y)
+        if xs.size == 0:
+            continue
+        interp = np.interp(grid, xs, vals)
+        interp[(grid < xs[0]) | (grid > xs[-1])] = np.nan
+        ys.append(interp)
+    ys = np.array(ys)
+    return np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
+
+
+def final_value(run: dict, y: str) -> float:
+    _, vals = curve(run, "iteration", y)
+    return float(vals[-1]) if vals.size else float("nan")
+
+
+def save_figure(fig, path) -> pathlib.Path:
+    """Tight layout, write the PNG, close the figure."""
+    import matplotlib.pyplot as plt
+
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

@@ -1,0 +1,126 @@
+"""Validation and construction of everything a FOPG run needs, before any work starts.
+
+Each config group is ``kind`` + options; the builders (``make_policy``, ``make_estimator``,
+``make_schedule``, ``build_env``) reject unknown kinds and options with the list of valid ones,
+and ``TrainSettings`` rejects unknown or out-of-range trainer settings.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import jax
+from omegaconf import DictConfig, OmegaConf
+
+from pydojo.estimators import make_estimator
+from pydojo.policies import make_policy
+from pydojo.smoothing import make_schedule
+from pydojo.training.model_fit import FIT_METHODS, ParamSpec
+from pydojo.training.tasks import build_env
+
+OPTIMIZERS = ("sgd", "adam")
+STARTS = ("reset", "data")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSettings:
+    fit: tuple = ()  # ((field, index), ...) of ψ to estimate; empty: the model uses ψ* (no fitting)
+    init_scale: float = 1.5  # ψ₀ = init_scale · ψ*
+    method: str = "random_search"
+    fit_every: int = 10
+    transitions: int = 64
+    rounds: int = 10
+    candidates: int = 8
+    step: float = 0.3
+    gradient_steps: int = 30
+    gradient_learning_rate: float = 0.05
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    iterations: int = 50
+    episodes_per_iteration: int = 2
+    episode_length: int = 100
+    buffer_size: int = 5000
+    starts: str = "data"
+    updates_per_iteration: int = 1
+    optimizer: str = "adam"
+    learning_rate: float = 1e-2
+    max_grad_norm: Optional[float] = None
+    normalize_observations: bool = False
+    eval_every: int = 5
+    eval_episodes: int = 2
+    checkpoint_every: int = 5
+    model: ModelSettings = ModelSettings()
+
+    def __post_init__(self):
+        positive = ("iterations", "episodes_per_iteration", "episode_length", "buffer_size", "updates_per_iteration",
+                    "eval_every", "eval_episodes", "checkpoint_every")
+        for name in positive:
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"fopg.{name} must be >= 1, got {getattr(self, name)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"fopg.optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.starts not in STARTS:
+            raise ValueError(f"fopg.starts must be one of {STARTS}, got {self.starts!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"fopg.learning_rate must be > 0, got {self.learning_rate}")
+        if self.model.method not in FIT_METHODS:
+            raise ValueError(f"fopg.model.method must be one of {FIT_METHODS}, got {self.model.method!r}")
+        if not self.model.init_scale > 0 or self.model.fit_every < 1 or self.model.transitions < 1:
+            raise ValueError(f"fopg.model needs init_scale > 0, fit_every >= 1, transitions >= 1; got {self.model}")
+
+
+def _dataclass_from(cls, values: dict, where: str):
+    allowed = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} in {where}; valid options: {', '.join(sorted(allowed))}")
+    return cls(**values)
+
+
+def _group(cfg: dict, name: str) -> tuple[str, dict]:
+    if name not in cfg or not isinstance(cfg[name], dict):
+        raise ValueError(f"config group {name!r} is missing: the experiment must select one (e.g. {name}=...)")
+    group = dict(cfg[name])
+    if "kind" not in group:
+        raise ValueError(f"config group {name!r} has no 'kind'")
+    return group.pop("kind"), group
+
+
+@dataclasses.dataclass
+class RunSpec:
+    """Everything built from a config: true system, model schedule, policy, estimator, settings."""
+
+    true_env: Any
+    schedule: Any
+    policy: Any
+    estimator: Any
+    settings: TrainSettings
+    spec: ParamSpec
+    env_name: str
+
+
+def build_run(cfg: DictConfig | dict) -> RunSpec:
+    """Build and validate a FOPG run from its resolved config (raises ``ValueError`` on any bad entry)."""
+    cfg = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    env_cfg = dict(cfg.get("env") or {})
+    unknown = sorted(set(env_cfg) - {"name", "task", "overrides"})
+    if unknown or "name" not in env_cfg:
+        raise ValueError(f"env config needs 'name' (and optional 'task', 'overrides'); got keys {sorted(env_cfg)}")
+    true_env = build_env(env_cfg["name"], env_cfg.get("task", "episode"), env_cfg.get("overrides") or {})
+    kind, options = _group(cfg, "smoothing")
+    schedule = make_schedule(kind, **options)
+    train = dict(cfg.get("fopg") or {})
+    model = _dataclass_from(ModelSettings, dict(train.pop("model", {}) or {}), "fopg.model")
+    model = dataclasses.replace(model, fit=tuple(tuple(e) for e in model.fit))
+    settings = _dataclass_from(TrainSettings, {**train, "model": model}, "fopg")
+    spec = ParamSpec.parse(model.fit)
+    if spec.entries:
+        spec.check(true_env.system.params)
+    kind, options = _group(cfg, "estimator")
+    estimator = make_estimator(kind, **options)
+    kind, options = _group(cfg, "policy")
+    policy = make_policy(kind, true_env.observation_size, true_env.action_size,
+                         key=jax.random.PRNGKey(int(cfg.get("seed", 0))), **options)
+    return RunSpec(true_env, schedule, policy, estimator, settings, spec, env_cfg["name"])

@@ -1,0 +1,194 @@
+"""Model-based first-order policy gradient: the contact seed's Algorithm 1, with its baselines.
+
+Per iteration n (``run``):
+  4. execute π_θn (Gaussian exploration) on the true system (the engine at μ_sc → 0 with ψ*) and
+     add the transitions to D (done first, so the first model fit has data);
+  2. every ``fit_every`` iterations fit ψ on D by random search on eq. (4.1) (or gradient descent);
+  3. update θ by eq. (4.3) with the estimator's ascent direction (optax sgd/adam): first-order
+     estimators (fopg, rs) differentiate through the model f_ψ with the configured smoothing
+     schedule; model-free ones (lr, ars) roll out on the true system and their steps are counted.
+Evaluation runs the deterministic policy on the true system. Every ``checkpoint_every`` iterations the
+whole trainer state (policy, optimizer, ψ, D, counters) is saved; a restarted run resumes from the
+latest checkpoint and, since every iteration's randomness is ``fold_in(seed key, n)``, ends exactly
+where an uninterrupted run would.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import pathlib
+import time
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optax
+
+from pydojo.policies import Normalizer, trainable_filter
+from pydojo.training import records
+from pydojo.training.buffer import Buffer
+from pydojo.training.config import RunSpec, build_run
+from pydojo.training.model_fit import gradient_fit, model_env, random_search, transition_loss
+from pydojo.training.tasks import as_env_state, stop_on_failure, with_schedule
+
+
+def enable_compilation_cache() -> None:
+    """Persist XLA compilations across processes (seeds and restarts of the same config compile once)."""
+    path = os.environ.get("PYDOJO_JAX_CACHE", str(pathlib.Path.home() / ".cache" / "pydojo" / "jax"))
+    if path and jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+
+def collect(policy, env, key, noise_scale, *, episodes: int, length: int):
+    """``episodes`` rollouts of ``length`` steps from env.reset on ``env`` (exploration noise × noise_scale).
+
+    Returns (states, actions, next_states, rewards, alive), each with leading axes (episodes, length)."""
+
+    def episode(k):
+        k_reset, k_noise, k_step = jax.random.split(k, 3)
+        noise = policy.sample_noise(k_noise, (length,))
+
+        def body(carry, xs):
+            state, alive = carry
+            eps, sk = xs
+            u = policy.act(state.obs, noise_scale * eps)
+            nxt = env.step(state, u, sk)
+            valid = alive * (1.0 - nxt.info.get("solve_failed", 0.0))  # transitions kept for D
+            return (nxt, alive * (1.0 - nxt.done)), (state.physics, u, nxt.physics, alive * nxt.reward, valid)
+
+        start = (env.reset(k_reset), jnp.ones(()))
+        return jax.lax.scan(body, start, (noise, jax.random.split(k_step, length)))[1]
+
+    return jax.vmap(episode)(jax.random.split(key, episodes))
+
+
+def make_optimizer(settings) -> optax.GradientTransformation:
+    base = getattr(optax, settings.optimizer)(settings.learning_rate)
+    if settings.max_grad_norm is None:
+        return base
+    return optax.chain(optax.clip_by_global_norm(settings.max_grad_norm), base)
+
+
+class TrainerState(eqx.Module):
+    policy: object
+    opt_state: object
+    psi: jax.Array
+    buffer: Buffer
+    iteration: jax.Array  # iterations completed
+    env_steps: jax.Array
+    wall_time: jax.Array
+
+
+def initial_state(run: RunSpec, optimizer) -> TrainerState:
+    s = run.settings
+    psi = s.model.init_scale * run.spec.read(run.true_env.system.params) if run.spec.entries else jnp.zeros(0)
+    physics = run.true_env.reset(jax.random.PRNGKey(0)).physics
+    buffer = Buffer.empty(physics, run.true_env.action_size, s.buffer_size)
+    params = eqx.filter(run.policy, trainable_filter(run.policy))
+    zero = jnp.zeros(())
+    return TrainerState(run.policy, optimizer.init(params), psi, buffer, jnp.zeros((), jnp.int32), zero, zero)
+
+
+def fit_model(run: RunSpec, state: TrainerState, key) -> tuple[jax.Array, jax.Array]:
+    m = run.settings.model
+    data = state.buffer.sample(key, m.transitions)
+    loss = jax.jit(lambda v: transition_loss(run.true_env, run.spec, v, data))
+    if m.method == "gradient":
+        return gradient_fit(loss, state.psi, steps=m.gradient_steps, learning_rate=m.gradient_learning_rate)
+    return random_search(jax.jit(jax.vmap(loss)), state.psi, jax.random.fold_in(key, 1), rounds=m.rounds,
+                         candidates=m.candidates, step=m.step)
+
+
+def smoothed_model(run: RunSpec, psi: jax.Array):
+    """f_ψ of Algorithm 1: the engine with the fitted ψ and the configured μ schedule (systems without a
+    contact solve are their own model)."""
+    model = model_env(run.true_env, run.spec, psi)
+    return with_schedule(model, run.schedule) if hasattr(model, "schedule") else model
+
+
+def run(cfg, run_dir) -> dict:
+    """Hydra trainer entry (``trainer: pydojo.training.fopg.run``): train, log, checkpoint, plot."""
+    spec = build_run(cfg)  # every config error surfaces here, before any work
+    enable_compilation_cache()
+    return train(spec, pathlib.Path(run_dir), seed=int(cfg.get("seed", 0)), title=str(cfg.get("name", spec.env_name)))
+
+
+def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -> dict:
+    s, est, true_env = run.settings, run.estimator, run.true_env
+    safe_true_env = stop_on_failure(true_env)
+    optimizer = make_optimizer(s)
+    state = initial_state(run, optimizer)
+    log = records.MetricsLog(run_dir)
+    ckpt = records.latest_checkpoint(run_dir)
+    if ckpt is not None:
+        state = records.restore_checkpoint(ckpt, state)
+        log.truncate_after(int(state.iteration) - 1)
+    else:
+        log.truncate_after(-1)
+    root = jax.random.PRNGKey(seed)
+    filt = trainable_filter(run.policy)
+    collect_jit = eqx.filter_jit(collect)  # episodes/length are static: equal counts share one compilation
+    collect_fn = functools.partial(collect_jit, episodes=s.episodes_per_iteration, length=s.episode_length)
+    eval_fn = functools.partial(collect_jit, episodes=s.eval_episodes, length=s.episode_length)
+    estimate_fn = eqx.filter_jit(est.estimate)
+    reset_starts = eqx.filter_jit(lambda env, key: jax.vmap(env.reset)(jax.random.split(key, est.batch)))
+    data_starts = eqx.filter_jit(lambda env, physics: jax.vmap(lambda p: as_env_state(env, p))(physics))
+
+    @eqx.filter_jit
+    def apply_update(policy, opt_state, grad):
+        params = eqx.filter(policy, filt)
+        updates, opt_state = optimizer.update(jax.tree_util.tree_map(jnp.negative, grad), opt_state, params)
+        return eqx.apply_updates(policy, updates), opt_state
+
+    start_iter, last = int(state.iteration), {}
+    bar = records.progress(range(start_iter, s.iterations), total=s.iterations, initial=start_iter, desc=title)
+    for n in bar:
+        tic = time.perf_counter()
+        k_collect, k_fit, k_est, k_eval, k_start = jax.random.split(jax.random.fold_in(root, n), 5)
+        policy = state.policy
+        states, actions, next_states, rewards, alive = collect_fn(policy, safe_true_env, k_collect, jnp.ones(()))
+        buffer = state.buffer.add(states, actions, next_states, alive)
+        env_steps = state.env_steps + jnp.sum(alive)
+        if s.normalize_observations:
+            obs = jax.vmap(true_env.observe)(buffer.states)
+            policy = eqx.tree_at(lambda p: p.normalizer, policy, Normalizer.from_data(obs[: int(buffer.count)]))
+        psi, model_loss = state.psi, jnp.nan
+        if run.spec.entries and n % s.model.fit_every == 0:
+            psi, model_loss = fit_model(run, eqx.tree_at(lambda t: t.buffer, state, buffer), k_fit)
+        model = safe_true_env if est.model_free else stop_on_failure(smoothed_model(run, psi))
+        opt_state, info, grad_norm = state.opt_state, {}, 0.0
+        for j in range(s.updates_per_iteration):
+            k_j, k_s = jax.random.split(jax.random.fold_in(k_est, j))
+            if s.starts == "data":
+                starts = data_starts(model, buffer.sample(jax.random.fold_in(k_start, j), est.batch)[2])
+            else:
+                starts = reset_starts(model, k_s)
+            grad, info = estimate_fn(policy, model, starts, k_j)
+            grad_norm = optax.global_norm(grad)
+            if not bool(jnp.isfinite(grad_norm)):  # a diverged model unroll: skip this update, keep going
+                grad = jax.tree_util.tree_map(jnp.zeros_like, grad)
+            policy, opt_state = apply_update(policy, opt_state, grad)
+            if est.model_free:
+                env_steps = env_steps + info["model_steps"]
+        row = dict(iteration=n, env_steps=env_steps, train_return=jnp.mean(jnp.sum(rewards, axis=1)),
+                   model_return=info.get("model_return"), grad_norm=grad_norm, model_loss=model_loss,
+                   **{f"psi_{i}": v for i, v in enumerate(psi)})
+        if n % s.eval_every == 0 or n == s.iterations - 1:
+            row["eval_return"] = jnp.mean(jnp.sum(eval_fn(policy, safe_true_env, k_eval, jnp.zeros(()))[3], axis=1))
+        wall = state.wall_time + (time.perf_counter() - tic)
+        row["wall_time"] = wall
+        state = TrainerState(policy, opt_state, psi, buffer, jnp.asarray(n + 1, jnp.int32), env_steps, wall)
+        log.write(**row)
+        last = row
+        bar.set_postfix(ret=float(row["train_return"]))
+        if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1:
+            path = records.save_checkpoint(run_dir, n + 1, state)
+            for old in path.parent.glob("ckpt_*.eqx"):
+                if old != path:
+                    old.unlink()
+    figure = records.plot_learning_curve(log.read(), run_dir / "figures" / "learning_curve.png", "eval_return", title)
+    final = {k: float(v) for k, v in last.items() if v is not None} if last else {}
+    final.update(figure=str(figure), metrics=str(log.path))
+    print(f"metrics: {log.path}\nfigure:  {figure}")
+    return final
