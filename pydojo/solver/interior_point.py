@@ -47,7 +47,10 @@ def _converged(problem: MCP, w, data, mu_pair, options: SolverOptions):
     _, lam, s = problem.split(w)
     eq = jnp.max(jnp.abs(problem.equality(w, data)), initial=0.0)
     err = jnp.abs(cone.product(lam, s) - cone.expand(mu_pair))
-    tol = options.comp_rtol * mu_pair[cone.pair_index()] + options.comp_atol
+    # Rounding in a pair's product is relative to ‖λ‖‖s‖ (a cone's λ₀s₁ + s₀λ₁ cancels O(‖λ‖‖s‖) terms).
+    idx = cone.pair_index()
+    norms = jnp.sqrt(jax.ops.segment_sum(lam * lam, idx, cone.n_pairs) * jax.ops.segment_sum(s * s, idx, cone.n_pairs))
+    tol = (options.comp_rtol * mu_pair + options.comp_atol * (1.0 + norms))[idx]
     return eq, jnp.max(err, initial=0.0), (eq <= options.rtol) & jnp.all(err <= tol)
 
 

@@ -14,7 +14,7 @@ MU_GRADIENTS = ("constant", "total")
 class SolverOptions(eqx.Module):
     """Options of the interior-point method (all static).
 
-    Stopping: ‖E‖∞ ≤ rtol and, for every pair, |λ∘s − μ_sc e|∞ ≤ comp_rtol·μ_sc + comp_atol,
+    Stopping: ‖E‖∞ ≤ rtol and, for every pair, |λ∘s − μ_sc e|∞ ≤ comp_rtol·μ_sc + comp_atol·(1 + ‖λ‖‖s‖),
     i.e. the returned point lies on the central path at μ_sc to relative accuracy
     comp_rtol (documented default 1e-9) once μ_sc ≫ comp_atol.
 
