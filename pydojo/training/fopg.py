@@ -33,8 +33,9 @@ from pydojo.training.tasks import as_env_state, stop_on_failure, with_schedule
 
 
 def enable_compilation_cache() -> None:
-    """Persist XLA compilations across processes (seeds and restarts of the same config compile once)."""
-    path = os.environ.get("PYDOJO_JAX_CACHE", str(pathlib.Path.home() / ".cache" / "pydojo" / "jax"))
+    """Persist XLA compilations across processes when PYDOJO_JAX_CACHE names a folder (opt-in: seeds and
+    restarts of the same config then compile once; XLA logs noisy AOT-loader warnings when it loads them)."""
+    path = os.environ.get("PYDOJO_JAX_CACHE", "")
     if path and jax.config.jax_compilation_cache_dir is None:
         jax.config.update("jax_compilation_cache_dir", path)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
