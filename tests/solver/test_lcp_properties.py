@@ -3,7 +3,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -15,7 +15,10 @@ floats = st.floats(-3, 3, allow_nan=False, width=64)
 
 
 @pytest.mark.timeout(300)
-@settings(max_examples=60, deadline=None)
+# Deterministic everywhere (Hypothesis derandomizes under CI=true anyway); data generation may be
+# slow on a loaded 2-core machine, which says nothing about the solver.
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(a=arrays(np.float64, (N, N), elements=floats), skew=arrays(np.float64, (N, N), elements=floats),
        q=arrays(np.float64, (N,), elements=st.floats(-10, 10, allow_nan=False, width=64)),
        log_mu=st.floats(-12, -1))
