@@ -3,7 +3,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -15,9 +15,10 @@ floats = st.floats(-3, 3, allow_nan=False, width=64)
 
 
 @pytest.mark.timeout(300)
-# Deterministic everywhere (Hypothesis derandomizes under CI=true anyway); data generation may be
+# Deterministic everywhere (a fixed seed; no example database); data generation may be
 # slow on a loaded 2-core machine, which says nothing about the solver.
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+@seed(20261121)  # the same examples on every machine and path
+@settings(max_examples=60, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(a=arrays(np.float64, (N, N), elements=floats), skew=arrays(np.float64, (N, N), elements=floats),
        q=arrays(np.float64, (N,), elements=st.floats(-10, 10, allow_nan=False, width=64)),
