@@ -19,16 +19,25 @@ import numpy as np
 from mujoco import mjx
 
 from pydojo import envs
-from pydojo.engine import init, step
+from pydojo.engine import step
+from pydojo.engine.contact import contact_problem
+from pydojo.engine.terms import model_terms
 
 MODELS = ("hopper", "halfcheetah", "ant")
 
 
+REPEATS = 3
+
+
 def _timed(fn, *args) -> float:
-    jax.block_until_ready(fn(*args))  # compile + warm up
-    start = time.perf_counter()
+    """Best of REPEATS runs after a compile-and-warm-up call (the machine may be shared)."""
     jax.block_until_ready(fn(*args))
-    return time.perf_counter() - start
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def _controls(env, batch, steps, seed=0):
@@ -41,28 +50,42 @@ def _initial(env, batch):
     return jax.vmap(lambda k: env.reset(k).physics)(jax.random.split(jax.random.PRNGKey(1), batch))
 
 
-def engine_rates(env, batch, steps, mus) -> tuple[list[float], int]:
-    """steps/s at each μ_sc (one compiled function, μ_sc traced) and the failed solves among them."""
+def engine_rates(env, batch, steps, mus) -> tuple[list[float], int, np.ndarray]:
+    """steps/s at each μ_sc (one compiled function, μ_sc traced), the failed solves among them and
+    the interior-point iteration counts of the first μ_sc."""
     system = env.system
 
     @jax.jit
     def run(states, controls, mu):
         def body(s, u):
             nxt = jax.vmap(lambda x, a: step(system, x, a, mu, throw=False))(s, u)
-            return nxt, nxt.stats.result
-        return jax.lax.scan(body, states, controls)
+            return nxt, (nxt.stats.result, nxt.stats.iterations)
+        return jax.lax.scan(body, states, controls)[1]
 
     states, controls = _initial(env, batch), _controls(env, batch, steps)
-    rates, failures = [], 0
+    rates, failures, iterations = [], 0, None
     for mu in mus:
-        start = time.perf_counter()
-        results = jax.block_until_ready(run(states, controls, jnp.asarray(mu))[1])
-        if not rates:  # the first call compiled: time it again
-            start = time.perf_counter()
-            results = jax.block_until_ready(run(states, controls, jnp.asarray(mu))[1])
-        rates.append(batch * steps / (time.perf_counter() - start))
+        mu = jnp.asarray(mu)
+        rates.append(batch * steps / _timed(run, states, controls, mu))
+        results, iters = run(states, controls, mu)
         failures += int(jnp.sum(results != 0))
-    return rates, failures
+        iterations = np.asarray(iters) if iterations is None else iterations
+    return rates, failures, iterations
+
+
+def terms_rate(env, batch, steps) -> float:
+    """steps/s of the MJX part of a step alone (M, bias forces, actuation, collision, Jacobians)."""
+    system = env.system
+
+    @jax.jit
+    def run(states, controls):
+        def body(carry, u):
+            terms = jax.vmap(lambda x, a: model_terms(system, x.q, x.v, a))(states, u)
+            used = sum(jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(terms))  # keep every term live
+            return carry + used, None
+        return jax.lax.scan(body, jnp.zeros(()), controls)[0]
+
+    return batch * steps / _timed(run, _initial(env, batch), _controls(env, batch, steps))
 
 
 def gradient_ratio(env, batch, steps) -> float:
@@ -121,17 +144,34 @@ def main(argv=None) -> None:
     grad_steps = args.grad_steps or (10 if args.quick else 100)
     header = (f"{'model':<12}{'batch':>6}{'ours mu=1e-8':>14}{'ours mu=1e-2':>14}{'mjx.step':>12}"
               f"{'mj_step (C)':>13}{'ours/mjx':>10}{'grad/fwd':>10}{'fails':>7}")
-    print(f"steps/s (environment steps x batch per second); {steps} timed steps, gradient over {grad_steps} steps; "
-          f"devices: {jax.devices()}")
+    print(f"steps/s (environment steps x batch per second, best of {REPEATS}); {steps} timed steps, gradient over "
+          f"{grad_steps} steps; devices: {jax.devices()}")
     print(header)
     print("-" * len(header))
+    where = []
     for name in args.models:
         env = envs.make(name)
         c_rate = mujoco_rate(env, 2000)
         for batch in batches:
-            (hard, soft), fails = engine_rates(env, batch, steps, (1e-8, 1e-2))
+            (hard, soft), fails, iters = engine_rates(env, batch, steps, (1e-8, 1e-2))
             theirs = mjx_rate(env, batch, steps)
             ratio = gradient_ratio(env, batch, grad_steps)
+            terms = terms_rate(env, batch, steps)
             print(f"{name:<12}{batch:>6}{hard:>14.1f}{soft:>14.1f}{theirs:>12.1f}{c_rate:>13.0f}"
                   f"{hard / theirs:>10.2f}{ratio:>10.2f}{fails:>7}", flush=True)
+            system = env.system
+            where.append((name, batch, system.nv, contact_problem(system), 1e3 / hard, 1e3 / terms,
+                          float(iters.mean()), int(iters.max())))
     print("fails: failed contact solves (reported in State.stats.result) among the timed steps at both mu_sc.")
+    print()
+    print("where the time goes at mu_sc = 1e-8 (per environment step, amortized over the batch):")
+    head = (f"{'model':<12}{'batch':>6}{'nv':>4}{'pairs':>7}{'newton rows':>13}{'step ms':>10}{'MJX terms ms':>14}"
+            f"{'solve share':>13}{'iters mean':>12}{'iters max':>11}")
+    print(head)
+    print("-" * len(head))
+    for name, batch, nv, problem, step_ms, terms_ms, it_mean, it_max in where:
+        rows = problem.n_y + problem.n_c
+        print(f"{name:<12}{batch:>6}{nv:>4}{problem.cone.n_pairs:>7}{rows:>13}{step_ms:>10.3f}{terms_ms:>14.3f}"
+              f"{max(0.0, 1 - terms_ms / step_ms):>13.0%}{it_mean:>12.1f}{it_max:>11}")
+    print("newton rows: size of the dense system LU-factored per interior-point iteration (v+ and the pairs' "
+          "multipliers, slacks eliminated); solve share = 1 - MJX terms / step.")

@@ -11,6 +11,7 @@ Unknown y = v⁺ (free), and complementarity pairs (λ, s):
 * "nonlinear" friction (Dojo's second-order cone), per contact one SOC pair
   λ = (β₀, βₜ), s = (η₀, ηₜ) with β₀ = α_f γ and ηₜ = T v⁺ (KKT of max dissipation
   over ‖βₜ‖ ≤ α_f γ);
+* "impact" (frictionless, Dojo's ImpactContact): the impact pairs only;
 
 and the momentum balance (eq. 2.3) M̃ (v⁺ − v) = h(n + Bu) + Nᵀγ + Dᵀβ as the first
 n_v equations. Everything is linear in (y, λ, s); the interior-point method stops on
@@ -78,18 +79,35 @@ def second_order_cone_residual(y, lam, s, data: ContactData):
     ])
 
 
+def impact_residual(y, lam, s, data: ContactData):
+    """Equality residual of frictionless contact (impact and joint-limit pairs only)."""
+    return jnp.concatenate([
+        _momentum(y, lam, jnp.zeros(data.tangent.shape[:2]), data),
+        s - data.gap - data.timestep * (data.normal @ y),
+    ])
+
+
 def contact_problem(system: System) -> MCP:
     """The (static) MCP layout of ``system``'s step."""
     nc, nd, n_uni = system.n_contacts, system.n_directions, system.n_contacts + system.n_limits
+    if system.friction_cone == "impact":
+        return MCP(residual=impact_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni))
     if system.friction_cone == "nonlinear":
         return MCP(residual=second_order_cone_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni, soc=(nd + 1,) * nc))
     return MCP(residual=linear_cone_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni + nc * nd + nc))
 
 
 def contact_data(system: System, terms: StepTerms, v: jax.Array) -> ContactData:
+    friction = terms.friction
+    if system.friction_cone != "impact" and system.n_contacts:
+        friction = eqx.error_if(
+            friction, jnp.any(friction <= 0),
+            f"a contact friction coefficient is <= 0, but friction_cone={system.friction_cone!r} needs "
+            "coefficients > 0 (the friction cone has no interior at 0); build the system with "
+            "friction_cone='impact' for frictionless contact")
     return ContactData(
         mass=terms.mass, velocity=v, impulse=terms.impulse, gap=terms.gap, normal=terms.normal,
-        tangent=terms.tangent, friction=terms.friction, timestep=jnp.asarray(system.timestep),
+        tangent=terms.tangent, friction=friction, timestep=jnp.asarray(system.timestep),
     )
 
 
@@ -106,6 +124,8 @@ def pair_mu(system: System, mu: jax.Array) -> jax.Array:
         raise ValueError(f"schedule returned mu of shape {mu.shape}; expected () or ({nc},) (one per contact)")
     limits = jnp.full((system.n_limits,), jnp.min(mu, initial=jnp.inf) if nc else mu)
     impact = jnp.concatenate([mu, limits])
+    if system.friction_cone == "impact":
+        return impact
     if system.friction_cone == "nonlinear":
         return jnp.concatenate([impact, mu])
     return jnp.concatenate([impact, jnp.repeat(mu, nd), mu])
@@ -114,7 +134,9 @@ def pair_mu(system: System, mu: jax.Array) -> jax.Array:
 def split_impulses(system: System, lam: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """(contact normal impulses γ (nc,), friction impulses (nc, nd), joint-limit impulses (2·n_limits,))."""
     nc, nd, n_uni = system.n_contacts, system.n_directions, system.n_contacts + system.n_limits
-    if system.friction_cone == "nonlinear":
+    if system.friction_cone == "impact":
+        friction = jnp.zeros((nc, 0))
+    elif system.friction_cone == "nonlinear":
         friction = lam[n_uni:].reshape(nc, nd + 1)[:, 1:]
     else:
         friction = lam[n_uni : n_uni + nc * nd].reshape(nc, nd)

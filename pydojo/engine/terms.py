@@ -79,6 +79,8 @@ def _contact_jacobians(system: System, d) -> tuple[jax.Array, ...]:
     jrel = jax.vmap(relative_jacobian)(contact.pos, bodies[:, 0], bodies[:, 1])
     frame = contact.frame.reshape(-1, 3, 3)
     jn = jnp.einsum("ci,civ->cv", frame[:, 0], jrel)
+    if system.friction_cone == "impact":
+        return contact.dist, jn, jnp.zeros((jn.shape[0], 0, system.nv)), contact.friction[:, 0]
     jt = jnp.einsum("cki,civ->ckv", _tangent_basis(system, frame), jrel)
     return contact.dist, jn, jt, contact.friction[:, 0]
 

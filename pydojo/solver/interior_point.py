@@ -12,7 +12,9 @@ with products below a threshold:
    predictor vanishes on the central path at μ_sc, so this fixed point *is* the
    central-path point and the last iterations converge quadratically onto it;
 4. step α = min(1, τ·max step) (fraction to boundary τ), halved while both the
-   equality and the complementarity violation grow (Dojo's acceptance rule);
+   equality and the complementarity violation grow (Dojo's acceptance rule) or while a
+   pair's λᵀs would drop below ``centrality``·μ_sc (a neighbourhood of the central path:
+   a pair whose product collapses far below its target pins later steps at the boundary);
 5. stop when ‖E‖∞ ≤ rtol and |λ∘s − μ_sc e|∞ ≤ comp_rtol·μ_sc + comp_atol per pair.
 
 Each Newton system eliminates Δs through Arw(λ)Δs = −r_c − Arw(s)Δλ, leaving a dense
@@ -90,13 +92,18 @@ def _max_alpha(problem: MCP, lam, s, d_lam, d_s):
     return jnp.minimum(cone.max_step(lam, d_lam), cone.max_step(s, d_s))
 
 
-def _line_search(problem: MCP, w, dw, alpha, data, mu_e, options: SolverOptions, unrolled: bool):
-    """Halve α while both violations grow (at most max_ls times)."""
+def _line_search(problem: MCP, w, dw, alpha, data, mu_e, mu_pair, options: SolverOptions, unrolled: bool):
+    """Halve α while both violations grow, or while a pair's product λᵀs would fall below
+    ``centrality``·μ_sc (at most max_ls times)."""
     eq0, comp0 = _violations(problem, w, data, mu_e)
+    floor = options.centrality * mu_pair
 
     def worse(a):
-        eq1, comp1 = _violations(problem, w + a * dw, data, mu_e)
-        return (eq1 > eq0) & (comp1 > comp0)
+        w1 = w + a * dw
+        eq1, comp1 = _violations(problem, w1, data, mu_e)
+        _, lam1, s1 = problem.split(w1)
+        off_centre = jnp.any(problem.cone.pair_products(lam1, s1) < floor)
+        return ((eq1 > eq0) & (comp1 > comp0)) | off_centre
 
     if unrolled:  # fixed trip count keeps reverse mode available
         return jax.lax.fori_loop(0, options.max_ls, lambda _, a: jnp.where(worse(a), 0.5 * a, a), alpha)
@@ -134,7 +141,7 @@ def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled:
     dw = jnp.concatenate([d_y, d_lam, d_s])
 
     alpha = jnp.minimum(1.0, options.boundary_fraction * _max_alpha(problem, lam, s, d_lam, d_s))
-    alpha = _line_search(problem, w, dw, alpha, data, cone.expand(target), options, unrolled)
+    alpha = _line_search(problem, w, dw, alpha, data, cone.expand(target), mu_pair, options, unrolled)
     return w + alpha * dw, (jnp.max(target), sigma, alpha)
 
 

@@ -22,6 +22,7 @@ class SolverOptions(eqx.Module):
         "unrolled" (differentiate through max_iter iterations; a test reference).
     mu_gradient: "constant" holds μ fixed when differentiating (what Dojo does) or
         "total" includes ∂μ/∂data when μ is computed from the data.
+    centrality: backtrack a step that would leave a pair with λᵀs < centrality·μ_sc (0 disables).
     trace: record per-iteration residuals, μ target, σ and step lengths.
     batching: how a vmapped solve runs its batch (implicit adjoint only). "vmap" batches
         the linear algebra; "map" solves the problems one after another, each stopping at
@@ -36,6 +37,7 @@ class SolverOptions(eqx.Module):
     max_iter: int = eqx.field(static=True, default=50)
     max_ls: int = eqx.field(static=True, default=8)
     boundary_fraction: float = eqx.field(static=True, default=0.99)
+    centrality: float = eqx.field(static=True, default=0.5)
     init_scale: float = eqx.field(static=True, default=1.0)
     adjoint: str = eqx.field(static=True, default="implicit")
     mu_gradient: str = eqx.field(static=True, default="constant")
@@ -54,6 +56,8 @@ class SolverOptions(eqx.Module):
             raise ValueError("SolverOptions: rtol and comp_rtol must be > 0 and comp_atol >= 0")
         if self.max_iter < 1 or self.max_ls < 0:
             raise ValueError("SolverOptions: max_iter must be >= 1 and max_ls >= 0")
+        if not 0.0 <= self.centrality < 1.0:
+            raise ValueError(f"SolverOptions: centrality must be in [0, 1), got {self.centrality}")
         if not 0.0 < self.boundary_fraction < 1.0:
             raise ValueError(f"SolverOptions: boundary_fraction must be in (0, 1), got {self.boundary_fraction}")
 

@@ -85,3 +85,16 @@ def test_block_on_incline_threshold_is_tan_alpha():
         # the slope is rotated so that downhill is -x in the block's frame
         expected = GRAVITY * (math.sin(alpha) - mu_f * math.cos(alpha)) if sliding else 0.0
         np.testing.assert_allclose(-float(final.v[0]) / (steps * h), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.timeout(200)
+def test_frictionless_block_accelerates_at_force_over_mass():
+    """friction_cone="impact" (frictionless contact): any push accelerates the unit-mass block at F/m,
+    and the normal impulse still carries its weight."""
+    h, steps, force = 0.01, 20, 0.7
+    system = make_system(block_mjcf(friction=0.0, timestep=h), friction_cone="impact")
+    final, traj = _push(system, force, steps)
+    assert np.all(np.asarray(traj.stats.result) == 0)
+    np.testing.assert_allclose(float(final.v[0]) / (steps * h), force, rtol=0, atol=1e-6)
+    assert abs(float(final.v[1])) < 1e-6
+    np.testing.assert_allclose(float(final.gamma.sum()), GRAVITY * h, rtol=1e-6)

@@ -49,6 +49,14 @@ def test_bad_schedule_and_options(ball):
 
 
 @pytest.mark.timeout(200)
+def test_zero_friction_with_a_friction_cone_is_a_clear_error():
+    system = make_system(block_mjcf(friction=0.0))
+    state = init(system, jnp.zeros(2), jnp.zeros(2))
+    with pytest.raises(Exception, match="friction_cone='impact' for frictionless contact"):
+        jax.block_until_ready(jax.jit(lambda s: step(system, s, jnp.array([1.0])))(state))
+
+
+@pytest.mark.timeout(200)
 def test_failed_solve_is_reported_and_raises_by_default():
     starved = dataclasses.replace(DEFAULT_SOLVER_OPTIONS, max_iter=1)
     system = make_system(block_mjcf(), solver_options=starved)

@@ -22,7 +22,7 @@ floats = st.floats(-3, 3, allow_nan=False, width=64)
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(a=arrays(np.float64, (N, N), elements=floats), skew=arrays(np.float64, (N, N), elements=floats),
        q=arrays(np.float64, (N,), elements=st.floats(-10, 10, allow_nan=False, width=64)),
-       log_mu=st.floats(-12, -2))  # mu = 0.1 has a known stall: test_known_issues.py
+       log_mu=st.floats(-12, 0))
 def test_returned_point_is_on_the_central_path(a, skew, q, log_mu):
     F = a @ a.T / N + 0.1 * np.eye(N) + (skew - skew.T)  # positive-definite symmetric part: a P-matrix
     mu = 10.0**log_mu
