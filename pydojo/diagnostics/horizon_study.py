@@ -27,7 +27,8 @@ def horizon_study(env_name: str, mus, horizons, *, n_samples: int = 8, batch: in
         starts = jax.vmap(model.reset)(jax.random.split(jax.random.fold_in(key, 1), batch))
         return truncated_fopg(policy, model, starts, key, horizon, max_h)
 
-    result = {"env": env_name, "mu": [float(m) for m in mus], "horizon": [int(h) for h in horizons], "variance": []}
+    result = {"env": env_name, "mu": [float(m) for m in mus], "horizon": [int(h) for h in horizons], "variance": [],
+              "n_samples": n_samples, "batch": batch}
     key = jax.random.PRNGKey(seed)
     for i, mu in enumerate(mus):
         model = stop_on_failure(with_schedule(env, jnp.asarray(float(mu))))

@@ -38,8 +38,11 @@ class Buffer(eqx.Module):
             return self
         keep = keep[-self.capacity:]
         idx = (int(self.position) + np.arange(keep.size)) % self.capacity
-        rows = lambda x: jnp.asarray(np.asarray(x).reshape((-1,) + np.shape(x)[2:])[keep])
-        put = lambda buf, new: buf.at[idx].set(rows(new))
+        def put(buf, new):  # in NumPy: eager .at[idx].set would compile a scatter per distinct keep.size
+            out = np.array(buf)
+            out[idx] = np.asarray(new).reshape((-1,) + np.shape(new)[2:])[keep]
+            return jnp.asarray(out)
+
         return Buffer(jax.tree_util.tree_map(put, self.states, states), put(self.actions, actions),
                       jax.tree_util.tree_map(put, self.next_states, next_states),
                       jnp.asarray(min(int(self.count) + keep.size, self.capacity), jnp.int32),

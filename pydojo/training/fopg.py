@@ -15,7 +15,7 @@ where an uninterrupted run would.
 from __future__ import annotations
 
 import functools
-import os
+import logging
 import pathlib
 import time
 
@@ -28,17 +28,9 @@ from pydojo.policies import Normalizer, trainable_filter
 from pydojo.training import records
 from pydojo.training.buffer import Buffer
 from pydojo.training.config import RunSpec, build_run
-from pydojo.training.model_fit import gradient_fit, model_env, random_search, transition_loss
+from pydojo.training.compiled import committed, committed_jit, enable_compilation_cache
+from pydojo.training.model_fit import fit_psi, model_env
 from pydojo.training.tasks import as_env_state, stop_on_failure, with_schedule
-
-
-def enable_compilation_cache() -> None:
-    """Persist XLA compilations across processes when PYDOJO_JAX_CACHE names a folder (opt-in: seeds and
-    restarts of the same config then compile once; XLA logs noisy AOT-loader warnings when it loads them)."""
-    path = os.environ.get("PYDOJO_JAX_CACHE", "")
-    if path and jax.config.jax_compilation_cache_dir is None:
-        jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
 def collect(policy, env, key, noise_scale, *, episodes: int, length: int):
@@ -92,13 +84,22 @@ def initial_state(run: RunSpec, optimizer) -> TrainerState:
 
 
 def fit_model(run: RunSpec, state: TrainerState, key) -> tuple[jax.Array, jax.Array]:
-    m = run.settings.model
-    data = state.buffer.sample(key, m.transitions)
-    loss = jax.jit(lambda v: transition_loss(run.true_env, run.spec, v, data))
-    if m.method == "gradient":
-        return gradient_fit(loss, state.psi, steps=m.gradient_steps, learning_rate=m.gradient_learning_rate)
-    return random_search(jax.jit(jax.vmap(loss)), state.psi, jax.random.fold_in(key, 1), rounds=m.rounds,
-                         candidates=m.candidates, step=m.step)
+    """Step 2 of Algorithm 1: ψ by minimising eq. (4.1) on ``transitions`` samples of D."""
+    data = committed(state.buffer.sample(key, run.settings.model.transitions))
+    return fit_psi(committed(run.true_env), run.spec, committed(state.psi), data, jax.random.fold_in(key, 1),
+                   run.settings.model)
+
+
+@eqx.filter_jit
+def observation_normalizer(env, states, count) -> Normalizer:
+    """``Normalizer.from_data`` of the first ``count`` stored states' observations (a mask, not a slice,
+    so the growing data set does not change shapes)."""
+    obs = jax.vmap(env.observe)(states)
+    mask = (jnp.arange(obs.shape[0]) < count)[:, None]
+    n = jnp.maximum(count, 1)
+    mean = jnp.sum(jnp.where(mask, obs, 0.0), axis=0) / n
+    std = jnp.sqrt(jnp.sum(jnp.where(mask, (obs - mean) ** 2, 0.0), axis=0) / n)
+    return Normalizer(mean, jnp.maximum(std, 1e-2))
 
 
 def smoothed_model(run: RunSpec, psi: jax.Array):
@@ -108,10 +109,28 @@ def smoothed_model(run: RunSpec, psi: jax.Array):
     return with_schedule(model, run.schedule) if hasattr(model, "schedule") else model
 
 
+# Module-level jitted functions: every run of a process (Hydra multirun jobs, seeds in one process) shares
+# their traces and compilations (``pydojo.training.compiled``).
+def estimate_gradient(estimator, policy, env, starts, key):
+    return estimator.estimate(policy, env, starts, key)
+
+
+def reset_starts(env, key, batch: int):
+    return jax.vmap(env.reset)(jax.random.split(key, batch))
+
+
+def data_starts(env, physics):
+    return jax.vmap(lambda p: as_env_state(env, p))(physics)
+
+
+_collect, _estimate = committed_jit(collect), committed_jit(estimate_gradient)
+_reset_starts, _data_starts = committed_jit(reset_starts), committed_jit(data_starts)
+
+
 def run(cfg, run_dir) -> dict:
     """Hydra trainer entry (``trainer: pydojo.training.fopg.run``): train, log, checkpoint, plot."""
-    spec = build_run(cfg)  # every config error surfaces here, before any work
     enable_compilation_cache()
+    spec = build_run(cfg)  # every config error surfaces here, before any work
     return train(spec, pathlib.Path(run_dir), seed=int(cfg.get("seed", 0)), title=str(cfg.get("name", spec.env_name)))
 
 
@@ -127,16 +146,14 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -
         log.truncate_after(int(state.iteration) - 1)
     else:
         log.truncate_after(-1)
+    state = committed(state)
     root = jax.random.PRNGKey(seed)
     filt = trainable_filter(run.policy)
-    collect_jit = eqx.filter_jit(collect)  # episodes/length are static: equal counts share one compilation
-    collect_fn = functools.partial(collect_jit, episodes=s.episodes_per_iteration, length=s.episode_length)
-    eval_fn = functools.partial(collect_jit, episodes=s.eval_episodes, length=s.episode_length)
-    estimate_fn = eqx.filter_jit(est.estimate)
-    reset_starts = eqx.filter_jit(lambda env, key: jax.vmap(env.reset)(jax.random.split(key, est.batch)))
-    data_starts = eqx.filter_jit(lambda env, physics: jax.vmap(lambda p: as_env_state(env, p))(physics))
+    # episodes/length are static: equal counts share one compilation
+    collect_fn = functools.partial(_collect, episodes=s.episodes_per_iteration, length=s.episode_length)
+    eval_fn = functools.partial(_collect, episodes=s.eval_episodes, length=s.episode_length)
 
-    @eqx.filter_jit
+    @committed_jit
     def apply_update(policy, opt_state, grad):
         params = eqx.filter(policy, filt)
         updates, opt_state = optimizer.update(jax.tree_util.tree_map(jnp.negative, grad), opt_state, params)
@@ -149,31 +166,38 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -
         k_collect, k_fit, k_est, k_eval, k_start = jax.random.split(jax.random.fold_in(root, n), 5)
         policy = state.policy
         states, actions, next_states, rewards, alive = collect_fn(policy, safe_true_env, k_collect, jnp.ones(()))
+        if not bool(jnp.all(jnp.isfinite(rewards))):
+            raise FloatingPointError(f"iteration {n}: the true system returned non-finite rewards (a runtime check "
+                                     "failed; rerun with EQX_ON_ERROR=raise for its message)")
         buffer = state.buffer.add(states, actions, next_states, alive)
         env_steps = state.env_steps + jnp.sum(alive)
         if s.normalize_observations:
-            obs = jax.vmap(true_env.observe)(buffer.states)
-            policy = eqx.tree_at(lambda p: p.normalizer, policy, Normalizer.from_data(obs[: int(buffer.count)]))
-        psi, model_loss = state.psi, jnp.nan
+            normalizer = observation_normalizer(*committed((true_env, buffer.states, buffer.count)))
+            policy = eqx.tree_at(lambda p: p.normalizer, policy, normalizer)
+        psi, fit_row = state.psi, {}
         if run.spec.entries and n % s.model.fit_every == 0:
             psi, model_loss = fit_model(run, eqx.tree_at(lambda t: t.buffer, state, buffer), k_fit)
+            fit_row = {"model_loss": model_loss}  # logged on fitting iterations only
         model = safe_true_env if est.model_free else stop_on_failure(smoothed_model(run, psi))
         opt_state, info, grad_norm = state.opt_state, {}, 0.0
         for j in range(s.updates_per_iteration):
             k_j, k_s = jax.random.split(jax.random.fold_in(k_est, j))
             if s.starts == "data":
-                starts = data_starts(model, buffer.sample(jax.random.fold_in(k_start, j), est.batch)[2])
+                starts = _data_starts(model, buffer.sample(jax.random.fold_in(k_start, j), est.batch)[2])
             else:
-                starts = reset_starts(model, k_s)
-            grad, info = estimate_fn(policy, model, starts, k_j)
-            grad_norm = optax.global_norm(grad)
+                starts = _reset_starts(model, k_s, est.batch)
+            grad, info = _estimate(est, policy, model, starts, k_j)
+            grad_norm = optax.tree.norm(grad)
             if not bool(jnp.isfinite(grad_norm)):  # a diverged model unroll: skip this update, keep going
+                logging.getLogger(__name__).warning(
+                    "iteration %d, update %d: non-finite policy gradient from the model unroll; update skipped "
+                    "(grad_norm is logged as NaN)", n, j)
                 grad = jax.tree_util.tree_map(jnp.zeros_like, grad)
             policy, opt_state = apply_update(policy, opt_state, grad)
             if est.model_free:
                 env_steps = env_steps + info["model_steps"]
         row = dict(iteration=n, env_steps=env_steps, train_return=jnp.mean(jnp.sum(rewards, axis=1)),
-                   model_return=info.get("model_return"), grad_norm=grad_norm, model_loss=model_loss,
+                   model_return=info.get("model_return"), grad_norm=grad_norm, **fit_row,
                    **{f"psi_{i}": v for i, v in enumerate(psi)})
         if n % s.eval_every == 0 or n == s.iterations - 1:
             row["eval_return"] = jnp.mean(jnp.sum(eval_fn(policy, safe_true_env, k_eval, jnp.zeros(()))[3], axis=1))

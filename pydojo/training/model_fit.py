@@ -83,7 +83,8 @@ def random_search(loss_fn, values0: jax.Array, key, *, rounds: int = 10, candida
         raise ValueError(f"random_search needs rounds, candidates >= 1, step > 0, decay in (0, 1]; got "
                          f"{rounds}, {candidates}, {step}, {decay}")
     best = jnp.log(values0)
-    best_loss = loss_fn(jnp.exp(best)[None])[0]
+    # the incumbent is evaluated in a batch of the candidates' shape, so loss_fn compiles once
+    best_loss = loss_fn(jnp.broadcast_to(jnp.exp(best), (candidates, best.shape[0])))[0]
     for r in range(rounds):
         cands = best + step * decay**r * jax.random.normal(jax.random.fold_in(key, r), (candidates, best.shape[0]))
         losses = loss_fn(jnp.exp(cands))
@@ -93,16 +94,40 @@ def random_search(loss_fn, values0: jax.Array, key, *, rounds: int = 10, candida
     return jnp.exp(best), best_loss
 
 
-def gradient_fit(loss_fn, values0: jax.Array, *, steps: int = 50, learning_rate: float = 0.05):
-    """Adam on log ψ with ∇ψ L through the engine. ``loss_fn(values (d,)) -> scalar``. Returns (ψ, loss)."""
+def gradient_fit(loss_fn, values0: jax.Array, *, steps: int = 50, learning_rate: float = 0.05, value_and_grad=None):
+    """Adam on log ψ with ∇ψ L through the engine. ``loss_fn(values (d,)) -> scalar``. Returns (ψ, loss).
+
+    ``value_and_grad(log ψ) -> (L, ∇ L)``, if given, replaces the jit of ``loss_fn``'s (a caller that fits
+    repeatedly passes one whose compilation is shared across calls)."""
     if steps < 1 or not learning_rate > 0:
         raise ValueError(f"gradient_fit needs steps >= 1 and learning_rate > 0, got {steps}, {learning_rate}")
     opt = optax.adam(learning_rate)
     log_v = jnp.log(values0)
     state = opt.init(log_v)
-    value_and_grad = jax.jit(jax.value_and_grad(lambda lv: loss_fn(jnp.exp(lv))))
+    if value_and_grad is None:
+        value_and_grad = jax.jit(jax.value_and_grad(lambda lv: loss_fn(jnp.exp(lv))))
     for _ in range(steps):
         loss, g = value_and_grad(log_v)
         updates, state = opt.update(g, state)
         log_v = optax.apply_updates(log_v, updates)
     return jnp.exp(log_v), loss_fn(jnp.exp(log_v))
+
+
+# Compiled once per process (per environment structure), not once per fit: the data and ψ are arguments.
+_candidate_losses = eqx.filter_jit(
+    lambda env, spec, values, data: jax.vmap(lambda v: transition_loss(env, spec, v, data))(values))
+_loss = eqx.filter_jit(transition_loss)
+_log_value_and_grad = eqx.filter_jit(
+    lambda env, spec, log_values, data: jax.value_and_grad(
+        lambda lv: transition_loss(env, spec, jnp.exp(lv), data))(log_values))
+
+
+def fit_psi(true_env, spec: ParamSpec, values0: jax.Array, transitions, key, settings) -> tuple[jax.Array, jax.Array]:
+    """Minimise eq. (4.1) over ψ on ``transitions`` starting from ``values0`` with ``settings`` (a
+    ``ModelSettings``: random search or gradient descent). Returns (ψ, loss)."""
+    if settings.method == "gradient":
+        return gradient_fit(lambda v: _loss(true_env, spec, v, transitions), values0, steps=settings.gradient_steps,
+                            learning_rate=settings.gradient_learning_rate,
+                            value_and_grad=lambda lv: _log_value_and_grad(true_env, spec, lv, transitions))
+    return random_search(lambda v: _candidate_losses(true_env, spec, v, transitions), values0, key,
+                         rounds=settings.rounds, candidates=settings.candidates, step=settings.step)
