@@ -27,7 +27,10 @@ from pydojo.solver.results import RESULTS
 class IPMOptions(eqx.Module):
     """tol: ∞-norm KKT tolerance (dual and complementarity parts scaled as in IPOPT); mu_init: first barrier parameter (cold start);
     warm_mu: barrier parameter of a warm start; max_iter, max_ls: iteration limits;
-    tau: fraction to the boundary; reg_init/reg_max: inertia-correction range."""
+    tau: fraction to the boundary; reg_init/reg_max: inertia-correction range;
+    acceptable_tol, acceptable_iter: IPOPT's "solved to acceptable level" — stop with success
+    once the KKT error has stayed ≤ acceptable_tol for acceptable_iter consecutive iterations
+    (a solve whose error stagnates just above ``tol`` at the round-off floor; 0 disables)."""
 
     tol: float = eqx.field(static=True, default=1e-10)
     mu_init: float = eqx.field(static=True, default=1e-1)
@@ -37,12 +40,17 @@ class IPMOptions(eqx.Module):
     tau: float = eqx.field(static=True, default=0.995)
     reg_init: float = eqx.field(static=True, default=1e-4)
     reg_max: float = eqx.field(static=True, default=1e12)
+    acceptable_tol: float = eqx.field(static=True, default=1e-6)
+    acceptable_iter: int = eqx.field(static=True, default=15)
 
     def __check_init__(self):
         if not (self.tol > 0 and self.mu_init > 0 and self.warm_mu > 0):
             raise ValueError("IPMOptions: tol, mu_init and warm_mu must be > 0")
         if self.max_iter < 1 or self.max_ls < 1:
             raise ValueError(f"IPMOptions: max_iter and max_ls must be >= 1, got {self.max_iter}, {self.max_ls}")
+        if not self.acceptable_tol >= self.tol or self.acceptable_iter < 0:
+            raise ValueError(f"IPMOptions: need acceptable_tol >= tol and acceptable_iter >= 0, got "
+                             f"{self.acceptable_tol}, {self.acceptable_iter}")
         if not 0.0 < self.tau < 1.0:
             raise ValueError(f"IPMOptions: tau must be in (0, 1), got {self.tau}")
 
@@ -230,20 +238,29 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
     mu0 = opts.mu_init if warm is None else opts.warm_mu
     v0 = _initial(ocp, x_init, theta, warm, mu0)
 
-    def not_done(state):
-        v, mu, reg, it, singular = state
+    def not_done(carry):
+        (v, mu, reg, it, singular), n_acceptable = carry
         err, _ = _kkt_errors(ocp, v, x_init, theta, 0.0)
         finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
-        return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular
+        return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular & ~_acceptable(n_acceptable)
 
-    init = (v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False))
-    v, mu, reg, it, singular = jax.lax.while_loop(not_done, lambda st: _step(ocp, st, x_init, theta, opts), init)
+    def step(carry):
+        state, n_acceptable = carry
+        state = _step(ocp, state, x_init, theta, opts)
+        err, _ = _kkt_errors(ocp, state[0], x_init, theta, 0.0)
+        return state, jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
+
+    def _acceptable(n_acceptable):
+        return (opts.acceptable_iter > 0) & (n_acceptable >= opts.acceptable_iter)
+
+    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False)), jnp.asarray(0))
+    (v, mu, reg, it, singular), n_acceptable = jax.lax.while_loop(not_done, step, init)
     err, primal = _kkt_errors(ocp, v, x_init, theta, 0.0)
     finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v])) & jnp.isfinite(err)
     result = jnp.where(
         ~finite, RESULTS.nonfinite,
         jnp.where(singular, RESULTS.singular_linear_system,
-                  jnp.where(err <= opts.tol, RESULTS.successful,
+                  jnp.where((err <= opts.tol) | _acceptable(n_acceptable), RESULTS.successful,
                             jnp.where(primal > 1e-6, RESULTS.infeasible, RESULTS.max_iterations_reached))))
     xs, us, lam, s, z, s_H, z_H = v
     return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg))

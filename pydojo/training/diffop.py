@@ -2,7 +2,9 @@
 
 Per iteration: N exploratory episodes (eq. 4), the implicit policy gradient (eq. 8 with
 IDOC's Proposition 1), one optimizer step on θ = (θ_c, θ_H, θ_f), then the projection
-θ ≥ theta_floor (masses, lengths and weights stay positive). Every ``eval_every`` iterations
+θ ≥ theta_floor (masses, lengths and weights stay positive). Failed solves are counted in the
+metrics (``failed_solves``, ``eval_failed_solves``); an iteration with a failed solve does not
+update θ but returns it to the previous iterate. Every ``eval_every`` iterations
 the deterministic policy's control cost from each of the task's initial states is logged.
 Records: metrics.jsonl, checkpoints/ (exact resume: θ, optimizer state, RNG key,
 iteration), figures/learning_curve.png.
@@ -24,11 +26,12 @@ from pydojo.estimators.diffop import DiffOPEstimator
 from pydojo.ocp import SOLVERS, IDOCOptions, make_solver
 from pydojo.policies.ocp import MODES, OCPPolicy
 from pydojo.training import records
+from pydojo.training.compiled import enable_compilation_cache
 
 OPTIMIZERS = ("sgd", "adam")
 _KEYS = {
     "ocp": {"solver", "step_horizon", "constrained", "throw", "ipm", "ipopt", "idoc"},
-    "diffop": {"mode", "iterations", "num_trajectories", "sigma", "beta", "baseline", "optimizer", "learning_rate",
+    "diffop": {"mode", "iterations", "num_trajectories", "sigma", "beta", "baseline", "antithetic", "optimizer", "learning_rate",
                "max_grad_norm", "theta_perturbation", "theta_floor", "eval_every", "checkpoint_every"},
 }
 
@@ -65,7 +68,7 @@ def build(c: dict):
     ocp = env.diffop_ocp(horizon, constrained=o["constrained"])
     solver = make_solver(ocp, o["solver"], o[o["solver"]])
     policy = OCPPolicy(ocp, solver, d["mode"], IDOCOptions(**o["idoc"]), throw=o["throw"])
-    estimator = DiffOPEstimator(d["sigma"], d["beta"], d["num_trajectories"], d["baseline"])
+    estimator = DiffOPEstimator(d["sigma"], d["beta"], d["num_trajectories"], d["baseline"], d["antithetic"])
     return env, policy, estimator
 
 
@@ -92,46 +95,63 @@ def compiled(c: dict):
 
     @jax.jit
     def train_step(state):
+        """One step of Algorithm 1. If any solve of the N episodes failed, the gradient is not used
+        and θ returns to the previous iterate (the update that led here is undone)."""
         key, k = jax.random.split(state["key"])
-        grad, costs = estimator.estimate(policy, env, state["theta"], k)
-        updates, opt_state = optimizer.update(grad, state["opt_state"], state["theta"])
+        grad, costs, failed = estimator.estimate(policy, env, state["theta"], k)
+        ok = failed == 0
+        safe_grad = jax.tree_util.tree_map(lambda v: jnp.where(ok, v, 0.0), grad)
+        updates, opt_state = optimizer.update(safe_grad, state["opt_state"], state["theta"])
         theta = optax.apply_updates(state["theta"], updates)
         theta = jax.tree_util.tree_map(lambda v: jnp.maximum(v, d["theta_floor"]), theta)
-        grad_norm = optax.global_norm(grad)
-        return {"theta": theta, "opt_state": opt_state, "key": key, "iteration": state["iteration"] + 1}, costs, grad_norm
+        pick = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, old)  # noqa: E731
+        next_state = {"theta": pick(theta, state["previous_theta"]), "previous_theta": pick(state["theta"], state["previous_theta"]),
+                      "opt_state": pick(opt_state, state["opt_state"]), "key": key, "iteration": state["iteration"] + 1}
+        return next_state, costs, optax.global_norm(safe_grad), failed
 
     evaluate = jax.jit(lambda theta: estimator.evaluate(policy, env, theta))
     _COMPILED[key] = (env, policy, estimator, optimizer, train_step, evaluate)
     return _COMPILED[key]
 
 
+def _evaluation(evaluate, theta) -> dict:
+    """eval_cost (mean over the task's initial states) and the number of failed solves; a failed
+    solve makes eval_cost NaN (the policy is undefined there), never a silently wrong number."""
+    costs, failed = evaluate(theta)
+    return {"eval_cost": float(jnp.mean(costs)) if int(failed) == 0 else float("nan"), "eval_failed_solves": int(failed)}
+
+
 def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     c = validate(cfg)
+    enable_compilation_cache()  # PYDOJO_JAX_CACHE=<folder>: seeds in separate processes compile once
     run_dir = pathlib.Path(run_dir)
     env, policy, estimator, optimizer, train_step, evaluate = compiled(c)
     d = c["diffop"]
     key, k_theta = jax.random.split(jax.random.PRNGKey(int(c.get("seed", 0))))
     theta = env.perturbed_theta(k_theta, d["theta_perturbation"])
-    state = {"theta": theta, "opt_state": optimizer.init(theta), "key": key, "iteration": jnp.asarray(0)}
+    state = {"theta": theta, "previous_theta": theta, "opt_state": optimizer.init(theta), "key": key, "iteration": jnp.asarray(0)}
     log = records.MetricsLog(run_dir)
     latest = records.latest_checkpoint(run_dir)
     if latest is not None:  # exact resume
         state = records.restore_checkpoint(latest, state)
         log.truncate_after(int(state["iteration"]) - 1)
-    true_cost = float(jnp.mean(evaluate(env.true_theta())))
+    true_cost = float(jnp.mean(evaluate(env.true_theta())[0]))
     start = int(state["iteration"])
     for it in records.progress(range(start, d["iterations"]), total=d["iterations"], initial=start,
                                desc=f"diffop {c['env']['name']} {d['mode']}"):
         row = {"iteration": it}
         if it % d["eval_every"] == 0:
-            row["eval_cost"] = float(jnp.mean(evaluate(state["theta"])))
-        state, costs, grad_norm = train_step(state)
-        row.update(train_cost=float(jnp.mean(costs)), grad_norm=float(grad_norm))
+            row.update(_evaluation(evaluate, state["theta"]))
+        if it == 0:
+            row["true_theta_cost"] = true_cost  # reference: the policy with θ = θ_true (Traj mode: the true optimum)
+        state, costs, grad_norm, failed = train_step(state)
+        row.update(train_cost=float(jnp.mean(costs)), grad_norm=float(grad_norm), failed_solves=int(failed))
         log.write(**row)
         if (it + 1) % d["checkpoint_every"] == 0 or it + 1 == d["iterations"]:
             records.save_checkpoint(run_dir, it + 1, state)
-    final = float(jnp.mean(evaluate(state["theta"])))
-    log.write(iteration=d["iterations"], eval_cost=final)
+    last = _evaluation(evaluate, state["theta"])
+    final = last["eval_cost"]
+    log.write(iteration=d["iterations"], **last)
     rows = log.read()
     records.plot_learning_curve(rows, run_dir / "figures" / "learning_curve.png", "eval_cost",
                                 f"DiffOP ({d['mode']}) {c['env']['name']}")

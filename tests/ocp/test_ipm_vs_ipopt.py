@@ -10,6 +10,7 @@ from pydojo.ocp.ipopt import IpoptSolver
 from pydojo.solver.results import RESULTS
 
 from pydojo.envs import make as task
+from pydojo.ocp import ipm
 
 CASES = [  # (task, horizon, u_bound in the policy problem or None)
     ("cartpole", 12, None), ("cartpole", 12, 2.0),
@@ -35,3 +36,30 @@ def test_ipm_matches_ipopt(name, horizon, bound, jit_solve):
         assert int(act.sum()) > 0, "the constrained case must have active bounds"
         assert np.all(np.abs(np.asarray(sol.us)) <= bound + 1e-8)
         np.testing.assert_allclose(sol.z, ref.z, atol=1e-5 * max(1.0, float(np.max(ref.z))))
+
+
+@pytest.mark.timeout(240)
+def test_stalled_solve_stops_at_acceptable_level_with_ipopts_solution():
+    """A cartpole problem met in training (θ from a DiffOP run, x0 = 0) whose KKT error stalls at
+    at ~1.9e-7 whatever the tol (other starts reach 1e-11 in ~10 iterations): without IPOPT's acceptable-level rule the IPM runs into max_iter;
+    with it (15 stalled iterations ≤ 1e-6) it stops successfully at IPOPT's solution."""
+    from pydojo.ocp import Theta
+
+    env = task("cartpole")
+    ocp = env.diffop_ocp(6)
+    theta = Theta(jnp.array([4.051182363844341, 5.738764490325978, 4.549295935923625, 1.427193729727915]),
+                  jnp.array([3.681693950252902, 6.0655457611490275, 2.95827429744117, 2.429971576984788]),
+                  jnp.array([1.8517939977101343, 0.01, 2.0977779154205014]))  # all digits matter: the stall is this exact point
+    x0 = jnp.zeros(4)
+
+    def run(**opts):
+        return jax.jit(lambda x, th: ipm.solve(ocp, x, th, ipm.IPMOptions(tol=1e-8, max_iter=60, **opts)))(x0, theta)
+
+    stalled = run(acceptable_iter=0)
+    assert int(stalled.result) == RESULTS.max_iterations_reached and float(stalled.stats.kkt_error) > 1e-8
+    sol = run()
+    assert int(sol.result) == RESULTS.successful and int(sol.stats.iterations) < 60
+    ref = IpoptSolver(ocp, tol=1e-12).solve(np.asarray(x0), theta)
+    np.testing.assert_allclose(sol.us, ref.us, atol=1e-6)
+    with pytest.raises(ValueError, match="acceptable_tol >= tol"):
+        ipm.IPMOptions(tol=1e-6, acceptable_tol=1e-8)

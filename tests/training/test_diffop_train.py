@@ -76,3 +76,21 @@ def test_diffop_step_lowers_cartpole_cost(tmp_path):
     out = run(_cfg("experiment=diffop_cartpole", "diffop.iterations=20", "diffop.eval_every=20"), tmp_path)
     print(OmegaConf.to_yaml(OmegaConf.create({k: out[k] for k in ("initial_cost", "final_cost")})))
     assert out["final_cost"] < 0.97 * out["initial_cost"]
+
+
+def test_learning_curve_figure_from_saved_runs(tmp_path):
+    """fig_diffop draws from runs/diffop_final/<task>_<mode>/<seed>/ and says how to make them when absent."""
+    from pydojo.figures import fig_diffop
+
+    with pytest.raises(FileNotFoundError, match="no DiffOP runs under .*diffop_final: make them with: .*pydojo-train -m"):
+        fig_diffop.main(tmp_path / "out", tmp_path / "runs")
+    for mode in ("step", "traj"):
+        for seed in (0, 1):
+            run_dir = tmp_path / "runs" / "diffop_final" / f"arm_{mode}" / f"seed{seed}"
+            run_dir.mkdir(parents=True)
+            config = {"trainer": "pydojo.training.diffop.run", "env": {"name": "arm"}, "diffop": {"mode": mode, "iterations": 2}}
+            (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.create(config)))
+            rows = [{"iteration": 0, "eval_cost": 300.0 + seed, "true_theta_cost": 220.0}, {"iteration": 2, "eval_cost": 250.0}]
+            (run_dir / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (path,) = fig_diffop.main(tmp_path / "out", tmp_path / "runs")
+    assert path.name == "fig_diffop_learning_curves.png" and path.stat().st_size > 10_000
