@@ -107,7 +107,7 @@ def compiled(c: dict):
         pick = lambda new, old: jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new, old)  # noqa: E731
         next_state = {"theta": pick(theta, state["previous_theta"]), "previous_theta": pick(state["theta"], state["previous_theta"]),
                       "opt_state": pick(opt_state, state["opt_state"]), "key": key, "iteration": state["iteration"] + 1}
-        return next_state, costs, optax.global_norm(safe_grad), failed
+        return next_state, costs, optax.tree.norm(safe_grad), failed
 
     evaluate = jax.jit(lambda theta: estimator.evaluate(policy, env, theta))
     _COMPILED[key] = (env, policy, estimator, optimizer, train_step, evaluate)
