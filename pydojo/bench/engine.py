@@ -74,19 +74,24 @@ def engine_rates(env, batch, steps, mus) -> tuple[list[float], int, np.ndarray]:
     return rates, failures, iterations
 
 
-def terms_rate(env, batch, steps) -> float:
-    """steps/s of the MJX part of a step alone (M, bias forces, actuation, collision, Jacobians)."""
+def terms_rate(env, batch, steps, chunks: int = 1) -> float:
+    """steps/s of the MJX part of a step alone (M, bias forces, actuation, collision, Jacobians);
+    ``chunks`` as in ``mjx_rate``."""
     system = env.system
+    sub = batch // chunks
 
     @jax.jit
     def run(states, controls):
         def body(carry, u):
-            terms = jax.vmap(lambda x, a: model_terms(system, x.q, x.v, a))(states, u)
+            # the configuration moves with the carry, or XLA would hoist the state-only terms out of the loop
+            q = states.q + 1e-12 * carry
+            terms = jax.vmap(lambda qi, vi, a: model_terms(system, qi, vi, a))(q, states.v, u)
             used = sum(jnp.sum(leaf) for leaf in jax.tree_util.tree_leaves(terms))  # keep every term live
             return carry + used, None
         return jax.lax.scan(body, jnp.zeros(()), controls)[0]
 
-    return batch * steps / _timed(run, _initial(env, batch), _controls(env, batch, steps))
+    controls = _controls(env, batch, steps).reshape(steps, chunks, sub, -1)
+    return batch * steps / _timed(lambda s, u: [run(s, u[:, c]) for c in range(chunks)], _initial(env, sub), controls)
 
 
 def gradient_ratio(env, batch, steps) -> float:
@@ -104,12 +109,15 @@ def gradient_ratio(env, batch, steps) -> float:
     return backward / forward
 
 
-def mjx_rate(env, batch, steps) -> float:
+def mjx_rate(env, batch, steps, chunks: int = 1) -> float:
+    """steps/s of ``mjx.step`` (jit(vmap) in a scan); ``chunks`` > 1 runs the batch as that many
+    equal sub-batches one after another (the same work, for batches at which XLA:CPU deadlocks)."""
     model = env.mj_model()
     model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
     mx = mjx.put_model(model)
-    data = jax.vmap(lambda q: mjx.make_data(mx).replace(qpos=q))(jnp.tile(jnp.asarray(model.qpos0), (batch, 1)))
-    controls = _controls(env, batch, steps)
+    sub = batch // chunks
+    data = jax.vmap(lambda q: mjx.make_data(mx).replace(qpos=q))(jnp.tile(jnp.asarray(model.qpos0), (sub, 1)))
+    controls = _controls(env, batch, steps).reshape(steps, chunks, sub, -1)
 
     @jax.jit
     def run(data, controls):
@@ -117,7 +125,43 @@ def mjx_rate(env, batch, steps) -> float:
             return jax.vmap(lambda x, a: mjx.step(mx, x.replace(ctrl=a)))(d, u), None
         return jax.lax.scan(body, data, controls)[0]
 
-    return batch * steps / _timed(run, data, controls)
+    def all_chunks(data, controls):
+        return [run(data, controls[:, c]) for c in range(chunks)]
+
+    return batch * steps / _timed(all_chunks, data, controls)
+
+
+def _rate_child(what, name, batch, steps, chunks, queue):
+    env = envs.make(name)
+    queue.put(mjx_rate(env, batch, steps, chunks) if what == "mjx.step" else terms_rate(env, batch, steps, chunks))
+
+
+def guarded_rate(what, name, batch, steps, timeout: float) -> tuple[float, str]:
+    """``mjx_rate`` (``what="mjx.step"``) or ``terms_rate`` (``"terms"``) in a child process killed after
+    ``timeout`` s. jaxlib 0.10.1's CPU thread pool deadlocks on MJX's ant step at batch 256 on our 2-core
+    machines (all threads parked in Eigen's ThreadPool; reproduced 3 of 3, while batch 128 runs): on a hang
+    the batch is measured again as two halves run one after the other, marked ``*``; if that hangs too the
+    rate is nan (``hung``)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    for chunks, mark in ((1, ""), (2, "*")):
+        if batch % chunks:
+            break
+        queue = ctx.Queue()
+        child = ctx.Process(target=_rate_child, args=(what, name, batch, steps, chunks, queue), daemon=True)
+        child.start()
+        child.join(timeout)
+        if child.is_alive():
+            child.kill()
+            child.join()
+            print(f"  ({what} on {name} at batch {batch // chunks} x {chunks} did not finish in {timeout:.0f} s: "
+                  "killed)", flush=True)
+            continue
+        if child.exitcode == 0 and not queue.empty():
+            return queue.get(), mark
+        return float("nan"), "failed"
+    return float("nan"), "hung"
 
 
 def mujoco_rate(env, steps) -> float:
@@ -139,6 +183,8 @@ def main(argv=None) -> None:
     parser.add_argument("--batches", nargs="+", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None, help="timed steps per forward rollout")
     parser.add_argument("--grad-steps", type=int, default=None, help="rollout length of the gradient ratio")
+    parser.add_argument("--mjx-timeout", type=float, default=300.0,
+                        help="seconds before an MJX measurement (mjx.step, our MJX terms) is declared hung (XLA:CPU deadlock)")
     args = parser.parse_args(argv)
     batches = args.batches or ([1, 8] if args.quick else [1, 256])
     steps = args.steps or (10 if args.quick else 50)
@@ -149,20 +195,25 @@ def main(argv=None) -> None:
           f"{grad_steps} steps; devices: {jax.devices()}")
     print(header)
     print("-" * len(header))
-    where = []
+    where, marks = [], []
     for name in args.models:
         env = envs.make(name)
         c_rate = mujoco_rate(env, 2000)
         for batch in batches:
             (hard, soft), fails, iters = engine_rates(env, batch, steps, (1e-8, 1e-2))
-            theirs = mjx_rate(env, batch, steps)
+            theirs, mark = guarded_rate("mjx.step", name, batch, steps, args.mjx_timeout)
+            marks.append(mark)
             ratio = gradient_ratio(env, batch, grad_steps) if batch <= GRAD_MAX_BATCH else float("nan")
-            terms = terms_rate(env, batch, steps)
-            print(f"{name:<12}{batch:>6}{hard:>14.1f}{soft:>14.1f}{theirs:>12.1f}{c_rate:>13.0f}"
+            terms, terms_mark = guarded_rate("terms", name, batch, steps, args.mjx_timeout)
+            marks.append(terms_mark)
+            print(f"{name:<12}{batch:>6}{hard:>14.1f}{soft:>14.1f}{theirs:>11.1f}{mark[:1] or ' '}{c_rate:>13.0f}"
                   f"{hard / theirs:>10.2f}{ratio:>10.2f}{fails:>7}", flush=True)
             system = env.system
             where.append((name, batch, system.nv, contact_problem(system), 1e3 / hard, 1e3 / terms,
                           float(iters.mean()), int(iters.max())))
+    if "*" in marks:
+        print("*: an MJX measurement (mjx.step or the MJX terms) hung at this batch (XLA:CPU thread-pool deadlock) "
+              "and was measured as two half batches in turn.")
     print("fails: failed contact solves (reported in State.stats.result) among the timed steps at both mu_sc.")
     print(f"grad/fwd: reverse-mode gradient of a {grad_steps}-step rollout w.r.t. the controls / the forward rollout, "
           f"measured at batch <= {GRAD_MAX_BATCH} only (nan above).")

@@ -36,8 +36,11 @@ def method_label(config: dict) -> str:
         return f"randomized smoothing (σ={config['estimator']['sigma']:g})"
     sm = config["smoothing"]
     if sm["kind"] == "constant":
-        return "μ → 0" if sm["value"] <= 1e-9 else f"constant μ = {sm['value']:g}"
-    return {"distance": "contact-aware μ (eq. 7.1)", "gaussian": "contact-aware μ (eq. 5.1)"}.get(sm["kind"], sm["kind"])
+        label = "μ → 0" if sm["value"] <= 1e-9 else f"constant μ = {sm['value']:g}"
+    else:
+        label = {"distance": "contact-aware μ (eq. 7.1)", "gaussian": "contact-aware μ (eq. 5.1)"}.get(sm["kind"], sm["kind"])
+    softness = ((config.get("fopg") or {}).get("model") or {}).get("healthy_softness", 0.0)
+    return f"{label}, smooth healthy bonus" if softness else label
 
 
 def group_by_method(runs: list[dict]) -> dict[str, list[dict]]:

@@ -34,6 +34,7 @@ class ModelSettings:
     step: float = 0.3
     gradient_steps: int = 30
     gradient_learning_rate: float = 0.05
+    healthy_softness: float = 0.0  # > 0: smooth healthy bonus in model unrolls (LocomotionEnv.healthy_weight)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +70,9 @@ class TrainSettings:
             raise ValueError(f"fopg.model.method must be one of {FIT_METHODS}, got {self.model.method!r}")
         if not self.model.init_scale > 0 or self.model.fit_every < 1 or self.model.transitions < 1:
             raise ValueError(f"fopg.model needs init_scale > 0, fit_every >= 1, transitions >= 1; got {self.model}")
+        if not self.model.healthy_softness >= 0:
+            raise ValueError(f"fopg.model.healthy_softness must be >= 0 (0: gymnasium's step function), "
+                             f"got {self.model.healthy_softness}")
 
 
 def _dataclass_from(cls, values: dict, where: str):
@@ -116,6 +120,9 @@ def build_run(cfg: DictConfig | dict) -> RunSpec:
     model = dataclasses.replace(model, fit=tuple(tuple(e) for e in model.fit))
     settings = _dataclass_from(TrainSettings, {**train, "model": model}, "fopg")
     spec = ParamSpec.parse(model.fit)
+    if model.healthy_softness > 0 and not hasattr(true_env, "healthy_softness"):
+        raise ValueError(f"fopg.model.healthy_softness > 0 needs a locomotion environment with a healthy bonus "
+                         f"(hopper, ant), got {env_cfg['name']!r}")
     if spec.entries:
         spec.check(true_env.system.params)
     kind, options = _group(cfg, "estimator")

@@ -14,6 +14,7 @@ where an uninterrupted run would.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import pathlib
@@ -104,8 +105,10 @@ def observation_normalizer(env, states, count) -> Normalizer:
 
 def smoothed_model(run: RunSpec, psi: jax.Array):
     """f_ψ of Algorithm 1: the engine with the fitted ψ and the configured μ schedule (systems without a
-    contact solve are their own model)."""
+    contact solve are their own model), and the smooth healthy bonus if ``fopg.model.healthy_softness`` > 0."""
     model = model_env(run.true_env, run.spec, psi)
+    if run.settings.model.healthy_softness > 0:
+        model = dataclasses.replace(model, healthy_softness=run.settings.model.healthy_softness)
     return with_schedule(model, run.schedule) if hasattr(model, "schedule") else model
 
 

@@ -1,14 +1,16 @@
-# NOT COLLECTED (the file name does not start with test_): these claims of issue 6 are not reproduced at
-# feasible budgets. Ball: FOPG through the exact model (μ → 0) learns as well as through the contact-aware
-# one (−0.288 vs −0.290 after 60 iterations, seed 0: Adam's per-coordinate steps make both follow the same
-# sign). Hopper: Algorithm 1 with eq. 7.1 lowers the evaluation return (39.0 → 35.1 and 66.9 → 33.4 in
-# 12 iterations, seeds 0/1) while the model's H-step return rises; the healthy reward and termination carry
-# no gradient (see the issue-6 report). The collected learning test is test_fopg_learning.py.
+# NOT COLLECTED (the file name does not start with test_): the ball claim of issue 6 is not reproduced.
+# Fig. 5 task (`experiment=fig5`): FOPG through the exact model (μ → 0) learns as well as through the contact-
+# aware one (−0.288 vs −0.290 after 60 iterations, seed 0): the goal is beyond reach and the best throw rolls,
+# so contact does not shape the optimum. With a goal that only a flight reaches (`experiment=fig5_flight`,
+# 40 iterations, seeds 0–2) every method stalls at −0.923/−0.924 (exact, eq. 5.1, eq. 7.1, constant 1e-3): from
+# the throw into the ground the exact model is flat in vz (∂ final/∂vz₀ ≈ 1e-32), and the smoothed models have
+# a gradient there but of the wrong sign for the true system (eq. 5.1: the ball hovers at a distance and ends
+# at z = 0.15, vz = +1.3). See the issue-6 report. Hopper's check now holds and is collected in
+# test_fopg_learning.py (with the smooth healthy bonus in the model).
 """Learning smoke tests on the contact tasks (small budgets, assertions on the numbers).
 
 * Ball throw (Fig. 5's task): FOPG through the contact-aware model (eq. 5.1) learns; the seed's claim that it
   ends higher than FOPG through the exact model (μ → 0) is checked too but is not reproduced here (xfail).
-* Hopper: Algorithm 1 with contact-aware smoothing (eq. 7.1) improves the evaluation return.
 These compile the engine's gradients (minutes on 2 cores); they share one persistent compilation cache.
 """
 import pytest
@@ -45,10 +47,3 @@ def test_contact_aware_fopg_learns_the_ball_throw(ball_runs):
 @pytest.mark.timeout(900)
 def test_contact_aware_beats_exact_model_on_the_ball_throw(ball_runs):
     assert ball_runs["gaussian"][-1] > ball_runs["exact"][-1] + 0.05
-
-
-@pytest.mark.timeout(900)
-def test_contact_aware_fopg_improves_hopper(tmp_path):
-    returns = _train(tmp_path, "hopper", ["experiment=fig6_hopper", "fopg.iterations=10", "fopg.eval_every=3",
-                                          "fopg.model.fit_every=100"])
-    assert max(returns[1:]) > returns[0] + 10.0, returns

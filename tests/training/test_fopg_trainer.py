@@ -34,6 +34,8 @@ def _cfg(overrides):
     (["+fopg.bogus=1"], "unknown option\\(s\\) \\['bogus'\\] in fopg; valid options:"),
     (["+policy.depth=3"], "bad options .*depth.* for policy 'linear'"),
     (["fopg.optimizer=rmsprop"], "fopg.optimizer must be one of \\('sgd', 'adam'\\), got 'rmsprop'"),
+    (["fopg.model.healthy_softness=-0.1"], "fopg.model.healthy_softness must be >= 0"),
+    (["fopg.model.healthy_softness=0.05"], "healthy_softness > 0 needs a locomotion environment"),
 ])
 def test_bad_config_fails_before_any_work(tmp_path, override, message):
     cfg = _cfg(BASE + override)

@@ -33,6 +33,7 @@ class LocomotionEnv(ContactEnv):
     healthy_state_range: tuple = eqx.field(static=True)
     contact_force_range: tuple = eqx.field(static=True)
     reset_noise_scale: float = eqx.field(static=True)
+    healthy_softness: float = eqx.field(static=True, default=0.0)
 
     @property
     def observation_size(self) -> int:
@@ -70,6 +71,25 @@ class LocomotionEnv(ContactEnv):
             ok = ok & jnp.all((state > slo) & (state < shi)) & (q[2] > alo) & (q[2] < ahi)
         return ok
 
+    def _healthy_margins(self, physics: State) -> jax.Array:
+        """Signed distances of the checked state entries to their finite healthy-range bounds (> 0 inside)."""
+        q, v = physics.q, physics.v
+        checks = [(q[2] if self.kind == "ant" else q[1], self.healthy_z_range)]
+        if self.kind == "hopper":
+            checks.append((q[2], self.healthy_angle_range))
+            checks += [(x, self.healthy_state_range) for x in jnp.concatenate([q[2:], v])]
+        margins = [value - lo for value, (lo, _) in checks if lo > -float("inf")]
+        margins += [hi - value for value, (_, hi) in checks if hi < float("inf")]
+        return jnp.stack(margins)
+
+    def healthy_weight(self, physics: State) -> jax.Array:
+        """gymnasium's healthy indicator, or with ``healthy_softness`` = w > 0 its smooth surrogate
+        Π_i sigmoid(m_i / w) over the margins m_i to the healthy ranges (the step function has no gradient;
+        the trainer uses the surrogate in model unrolls only, ``fopg.model.healthy_softness``)."""
+        if self.healthy_softness <= 0.0 or self.kind == "halfcheetah":
+            return self._healthy(physics).astype(jnp.float64)
+        return jnp.prod(jax.nn.sigmoid(self._healthy_margins(physics) / self.healthy_softness))
+
     def evaluate(self, before, after, action):
         x_velocity = (after.q[0] - before.q[0]) / self.dt
         ctrl_cost = self.ctrl_cost_weight * jnp.sum(action**2)
@@ -79,7 +99,8 @@ class LocomotionEnv(ContactEnv):
             lo, hi = self.contact_force_range
             forces = jnp.concatenate([after.gamma, after.friction.reshape(-1)]) / self.system.timestep
             contact_cost = self.contact_cost_weight * jnp.sum(jnp.clip(forces, lo, hi) ** 2)
-        healthy_reward = jnp.where(healthy | (not self.terminate_when_unhealthy), self.healthy_reward, 0.0)
+        weight = self.healthy_weight(after) if self.terminate_when_unhealthy else jnp.ones(())
+        healthy_reward = self.healthy_reward * weight
         if self.kind == "halfcheetah":
             healthy_reward = jnp.zeros(())
         reward = self.forward_reward_weight * x_velocity + healthy_reward - ctrl_cost - contact_cost

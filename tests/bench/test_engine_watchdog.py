@@ -1,0 +1,23 @@
+"""The engine benchmark's guard against XLA:CPU deadlocks: an MJX measurement that does not finish in time
+is killed, retried as two half batches, and reported as nan/"hung" rather than blocking the run."""
+import math
+
+import pytest
+
+from pydojo.bench.engine import guarded_rate
+
+
+@pytest.mark.timeout(120)
+def test_a_measurement_past_its_timeout_is_killed_twice_and_reported_hung(capsys):
+    rate, mark = guarded_rate("mjx.step", "hopper", 2, 2, timeout=0.5)  # far too short to even import jax
+    assert math.isnan(rate) and mark == "hung"
+    out = capsys.readouterr().out
+    assert "batch 2 x 1 did not finish in 0 s: killed" in out
+    assert "batch 1 x 2 did not finish in 0 s: killed" in out
+
+
+@pytest.mark.timeout(120)
+def test_an_odd_batch_is_not_split(capsys):
+    rate, mark = guarded_rate("terms", "hopper", 3, 2, timeout=0.5)
+    assert math.isnan(rate) and mark == "hung"
+    assert "x 2" not in capsys.readouterr().out
