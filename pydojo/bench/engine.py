@@ -184,7 +184,8 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=None, help="timed steps per forward rollout")
     parser.add_argument("--grad-steps", type=int, default=None, help="rollout length of the gradient ratio")
     parser.add_argument("--mjx-timeout", type=float, default=300.0,
-                        help="seconds before an MJX measurement (mjx.step, our MJX terms) is declared hung (XLA:CPU deadlock)")
+                        help="seconds (including the child's import and compilation) before an MJX measurement (mjx.step, our "
+                             "MJX terms) is declared hung (XLA:CPU deadlock) and retried as two half batches")
     args = parser.parse_args(argv)
     batches = args.batches or ([1, 8] if args.quick else [1, 256])
     steps = args.steps or (10 if args.quick else 50)
@@ -209,7 +210,7 @@ def main(argv=None) -> None:
             print(f"{name:<12}{batch:>6}{hard:>14.1f}{soft:>14.1f}{theirs:>11.1f}{mark[:1] or ' '}{c_rate:>13.0f}"
                   f"{hard / theirs:>10.2f}{ratio:>10.2f}{fails:>7}", flush=True)
             system = env.system
-            where.append((name, batch, system.nv, contact_problem(system), 1e3 / hard, 1e3 / terms,
+            where.append((name, batch, system.nv, contact_problem(system), 1e3 / hard, 1e3 / terms, terms_mark[:1],
                           float(iters.mean()), int(iters.max())))
     if "*" in marks:
         print("*: an MJX measurement (mjx.step or the MJX terms) hung at this batch (XLA:CPU thread-pool deadlock) "
@@ -223,9 +224,9 @@ def main(argv=None) -> None:
             f"{'solve share':>13}{'iters mean':>12}{'iters max':>11}")
     print(head)
     print("-" * len(head))
-    for name, batch, nv, problem, step_ms, terms_ms, it_mean, it_max in where:
+    for name, batch, nv, problem, step_ms, terms_ms, mark, it_mean, it_max in where:
         rows = problem.n_y + problem.n_c
-        print(f"{name:<12}{batch:>6}{nv:>4}{problem.cone.n_pairs:>7}{rows:>13}{step_ms:>10.3f}{terms_ms:>14.3f}"
+        print(f"{name:<12}{batch:>6}{nv:>4}{problem.cone.n_pairs:>7}{rows:>13}{step_ms:>10.3f}{terms_ms:>13.3f}{mark or ' '}"
               f"{max(0.0, 1 - terms_ms / step_ms):>13.0%}{it_mean:>12.1f}{it_max:>11}")
     print("newton rows: size of the dense system LU-factored per interior-point iteration (v+ and the pairs' "
           "multipliers, slacks eliminated); solve share = 1 - MJX terms / step.")

@@ -2,7 +2,8 @@
 # Fig. 5 task (`experiment=fig5`): FOPG through the exact model (μ → 0) learns as well as through the contact-
 # aware one (−0.288 vs −0.290 after 60 iterations, seed 0): the goal is beyond reach and the best throw rolls,
 # so contact does not shape the optimum. With a goal that only a flight reaches (`experiment=fig5_flight`,
-# 40 iterations, seeds 0–2) every method stalls at −0.923/−0.924 (exact, eq. 5.1, eq. 7.1, constant 1e-3): from
+# 100 iterations, seeds 0–2) every method stalls near the rolling optimum: −0.923 (exact, eq. 5.1, constant
+# 1e-3) and −0.926 (eq. 7.1, whose vz₀ climbs to 1.62 but a flight needs ≥ 2.45): from
 # the throw into the ground the exact model is flat in vz (∂ final/∂vz₀ ≈ 1e-32), and the smoothed models have
 # a gradient there but of the wrong sign for the true system (eq. 5.1: the ball hovers at a distance and ends
 # at z = 0.15, vz = +1.3). See the issue-6 report. Hopper's check now holds and is collected in

@@ -88,7 +88,9 @@ class LocomotionEnv(ContactEnv):
         the trainer uses the surrogate in model unrolls only, ``fopg.model.healthy_softness``)."""
         if self.healthy_softness <= 0.0 or self.kind == "halfcheetah":
             return self._healthy(physics).astype(jnp.float64)
-        return jnp.prod(jax.nn.sigmoid(self._healthy_margins(physics) / self.healthy_softness))
+        finite = jnp.all(jnp.isfinite(physics.q)) & jnp.all(jnp.isfinite(physics.v))
+        weight = jnp.prod(jax.nn.sigmoid(self._healthy_margins(physics) / self.healthy_softness))
+        return jnp.where(finite, weight, 0.0)
 
     def evaluate(self, before, after, action):
         x_velocity = (after.q[0] - before.q[0]) / self.dt
