@@ -41,11 +41,16 @@ def signed_distances(system: System, q: jax.Array) -> jax.Array:
     return model_terms(system, q, jnp.zeros(system.nv), jnp.zeros(system.nu)).gap[: system.n_contacts]
 
 
+# Compiled once per model: evaluated op by op, MJX's kinematics cost ~20 s of per-op compilations (hopper).
+_signed_distances_jit = eqx.filter_jit(signed_distances)
+
+
 def init(system: System, q, v) -> State:
     """A state at (q, v) with no contact history (γ = 0); φ evaluated at q."""
     q, v = _check_vector("q", q, system.nq), _check_vector("v", v, system.nv)
     nc, nd = system.n_contacts, system.n_directions
-    return State(q=q, v=v, gamma=jnp.zeros(nc), friction=jnp.zeros((nc, nd)), phi=signed_distances(system, q),
+    phi = _signed_distances_jit(system, q) if nc else jnp.zeros(0)
+    return State(q=q, v=v, gamma=jnp.zeros(nc), friction=jnp.zeros((nc, nd)), phi=phi,
                  mu=jnp.zeros(()), stats=_empty_stats())
 
 

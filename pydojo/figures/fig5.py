@@ -1,6 +1,7 @@
 """Fig. 5 of the contact seed: ball throw-to-goal return against iteration for contact-aware μ,
 constant μ's, μ → 0 and randomized smoothing, from saved runs of ``experiment=fig5`` (a goal beyond reach, best
-approached by rolling) and, when saved, ``experiment=fig5_flight`` (a goal that only a flight reaches)."""
+approached by rolling) and, when saved, ``experiment=fig5_flight`` (a goal that only a flight reaches) and
+``experiment=fig5_impact`` (a goal on the ground at a given impact velocity; one panel per initial throw)."""
 from __future__ import annotations
 
 import pathlib
@@ -11,23 +12,52 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from pydojo.figures.saved_runs import group_by_method, load_runs, mean_and_spread, save_figure  # noqa: E402
+from pydojo.figures.saved_runs import (final_value, group_by_method, load_runs, mean_and_spread,  # noqa: E402
+                                       save_figure)
 
 EXPERIMENT = "fig5"
-PANELS = {"fig5": "goal beyond reach (best: roll)", "fig5_flight": "goal reached in flight"}
+PANELS = {"fig5": "goal beyond reach (best: roll)", "fig5_flight": "goal reached in flight",
+          "fig5_impact": "goal on the ground at an impact velocity"}
+
+
+def panels(runs: pathlib.Path) -> dict[str, list[dict]]:
+    """Saved runs per panel title: one panel per experiment, and per initial throw θ₀ (``policy.bias``)."""
+    out = {}
+    for name, title in PANELS.items():
+        for run in load_runs(runs, name):
+            theta0 = tuple(float(b) for b in (run["config"]["policy"].get("bias") or ()))
+            key = f"{title}, θ₀ = ({', '.join(f'{b:g}' for b in theta0)})" if name == "fig5_impact" else title
+            out.setdefault(key, []).append(run)
+    return out
 
 
 def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:
-    found = {name: load_runs(runs, name) for name in PANELS}
-    if not found[EXPERIMENT]:
+    if not load_runs(runs, EXPERIMENT):
         raise FileNotFoundError(f"no saved runs of experiment {EXPERIMENT!r} under {runs}: run "
                                 f"`pydojo-train -m experiment=fig5 +sweep=fig5` first")
-    panels = [name for name in PANELS if found[name]]
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
-    for ax, name in zip(axes[0], panels):
-        _panel(ax, found[name], PANELS[name])
+    found = panels(runs)
+    cols = min(len(found), 2)
+    rows = -(-len(found) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 4.2 * rows), squeeze=False)
+    for ax, (title, group) in zip(axes.flat, found.items()):
+        _panel(ax, group, title)
+    for ax in list(axes.flat)[len(found):]:
+        ax.set_visible(False)
     path = save_figure(fig, pathlib.Path(out) / "fig5_ball_throw.png")
     return [path]
+
+
+def table(runs: pathlib.Path = pathlib.Path("runs")) -> str:
+    """Markdown: per panel and method, the final true-system return (mean ± std over seeds)."""
+    lines = ["| task | method | seeds | iterations | initial | final |", "|---|---|---|---|---|---|"]
+    for title, found in panels(runs).items():
+        for label, group in sorted(group_by_method(found).items()):
+            first = [next(r["eval_return"] for r in run["metrics"] if r.get("eval_return") is not None) for run in group]
+            final = [final_value(run, "eval_return") for run in group]
+            iterations = max(r["metrics"][-1]["iteration"] for r in group)
+            lines.append(f"| {title} | {label} | {len(group)} | {iterations} | {np.mean(first):.4f} ± {np.std(first):.4f} "
+                         f"| {np.mean(final):.4f} ± {np.std(final):.4f} |")
+    return "\n".join(lines)
 
 
 def _panel(ax, found: list[dict], title: str) -> None:
@@ -37,6 +67,9 @@ def _panel(ax, found: list[dict], title: str) -> None:
         mean, std = mean_and_spread(group, "iteration", "eval_return", grid)
         line, = ax.plot(grid, mean, label=f"{label} (n={len(group)})")
         ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+    low, high = ax.get_ylim()
+    if low < -1.0 and high > -0.1:  # returns spanning decades (fig5_impact): log scale below zero
+        ax.set_yscale("symlog", linthresh=1e-3)
     ax.set(xlabel="iteration", ylabel="return (−MSE at episode end)", title=f"Fig. 5: ball throw, {title}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

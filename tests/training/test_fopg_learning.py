@@ -1,12 +1,10 @@
 """Learning smoke tests on the contact tasks (small budgets, assertions on the numbers).
 
-* Ball throw (the seed's Fig. 5 task): Algorithm 1's policy update through the contact-aware model (eq. 5.1)
-  raises the true-system return of the throw policy above its initial value (−0.671 with θ₀ = (0.5, −0.5),
-  a throw into the ground).
+* Ball throw (the seed's Fig. 5 task as ``experiment=fig5_impact``: reach a goal on the ground at a given
+  impact velocity): FOPG through the contact-aware model (eq. 5.1) beats FOPG through the exact model (μ → 0).
 * Hopper (``experiment=fig6_hopper``): Algorithm 1 with contact-aware smoothing (eq. 7.1), ψ fitted, and the
   smooth healthy bonus in the model unrolls raises the evaluation return within five iterations.
-The claim "contact-aware μ beats μ → 0 on the ball" is not reproduced and is not collected: see
-pending_fopg_learning.py and the issue-6 report for the numbers.
+Where the claim does not hold (goals beyond reach or far into flight: ``fig5``, ``fig5_flight``): README, Fig. 5.
 """
 import json
 import os
@@ -21,16 +19,23 @@ from pydojo.train import CONFIG_DIR, run
 from pydojo.training import records
 
 
-@pytest.mark.timeout(300)
-def test_contact_aware_fopg_improves_the_ball_throw(tmp_path):
+def _ball_returns(tmp_path, overrides):
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose("train", overrides=["experiment=fig5", "smoothing=gaussian", "fopg.iterations=6", "seed=0"])
+        cfg = compose("train", overrides=["experiment=fig5_impact", "fopg.iterations=12", "seed=0", *overrides])
     run(cfg, tmp_path)
-    returns = [r["eval_return"] for r in records.MetricsLog(tmp_path).read() if "eval_return" in r]
-    assert len(returns) == 6
-    # the initial throw misses the goal by an MSE of 0.67; six Adam steps (lr 0.05) bring it to about 0.53
-    assert returns[-1] > returns[0] + 0.1, returns
-    assert all(b > a for a, b in zip(returns, returns[1:])), returns  # monotone progress on this smooth task
+    return [r["eval_return"] for r in records.MetricsLog(tmp_path).read() if "eval_return" in r]
+
+
+@pytest.mark.timeout(600)
+def test_contact_aware_mu_beats_the_exact_model_on_the_ball_throw(tmp_path):
+    aware = _ball_returns(tmp_path / "aware", ["smoothing=gaussian"])  # eq. 5.1, sigma = 0.05
+    exact = _ball_returns(tmp_path / "exact", ["smoothing=exact"])    # mu -> 0
+    assert len(aware) == len(exact) == 12
+    # theta_0 lands 5 steps early: return -4.69. Measured (seed 0): the exact model's gradient has no vz
+    # component on the ground and stays there (-4.686 after 12 iterations); eq. 5.1's lifts the throw past
+    # the touchdown within 10 iterations (-0.012 after 12).
+    assert exact[-1] < -4.0, exact
+    assert aware[-1] > -1.0 and aware[-1] > exact[-1] + 3.0, (aware, exact)
 
 
 @pytest.mark.timeout(900)

@@ -44,6 +44,19 @@ def test_bad_config_fails_before_any_work(tmp_path, override, message):
     assert not (tmp_path / "metrics.jsonl").exists() and not (tmp_path / "checkpoints").exists()
 
 
+@pytest.mark.timeout(200)
+def test_the_model_gets_the_smooth_healthy_bonus_and_the_true_system_does_not():
+    from pydojo.smoothing import DistanceMu
+    from pydojo.training.config import build_run
+    from pydojo.training.fopg import smoothed_model
+
+    spec = build_run(_cfg(["experiment=fig6_hopper"]))
+    model = smoothed_model(spec, spec.spec.read(spec.true_env.system.params))
+    assert spec.settings.model.healthy_softness == 0.05
+    assert model.healthy_softness == 0.05 and spec.true_env.healthy_softness == 0.0
+    assert isinstance(model.schedule, DistanceMu) and not isinstance(spec.true_env.schedule, DistanceMu)
+
+
 def test_unknown_group_option_is_rejected_by_hydra():
     from hydra.errors import MissingConfigException
 
