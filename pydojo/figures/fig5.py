@@ -12,12 +12,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from pydojo.figures.saved_runs import (final_value, group_by_method, load_runs, mean_and_spread,  # noqa: E402
+from pydojo.figures.saved_runs import (curve, final_value, group_by_method, load_runs, mean_and_spread,  # noqa: E402
                                        save_figure)
 
 EXPERIMENT = "fig5"
 PANELS = {"fig5": "goal beyond reach (best: roll)", "fig5_flight": "goal reached in flight",
-          "fig5_impact": "goal on the ground at an impact velocity"}
+          "fig5_impact": "goal at an impact velocity"}
 
 
 def panels(runs: pathlib.Path) -> dict[str, list[dict]]:
@@ -48,28 +48,44 @@ def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[p
 
 
 def table(runs: pathlib.Path = pathlib.Path("runs")) -> str:
-    """Markdown: per panel and method, the final true-system return (mean ± std over seeds)."""
-    lines = ["| task | method | seeds | iterations | initial | final |", "|---|---|---|---|---|---|"]
+    """Markdown: per panel and method, the true-system return after the first and the last iteration
+    (mean ± std over seeds), true-system throws (env steps) and wall-clock per run (means)."""
+    lines = ["| task | method | seeds | iterations | after it. 0 | final | env steps | wall-clock / run |",
+             "|---|---|---|---|---|---|---|---|"]
     for title, found in panels(runs).items():
         for label, group in sorted(group_by_method(found).items()):
             first = [next(r["eval_return"] for r in run["metrics"] if r.get("eval_return") is not None) for run in group]
             final = [final_value(run, "eval_return") for run in group]
-            iterations = max(r["metrics"][-1]["iteration"] for r in group)
+            iterations = max(r["metrics"][-1]["iteration"] + 1 for r in group)
+            steps = np.mean([r["metrics"][-1].get("env_steps", np.nan) for r in group])
+            wall = np.mean([r["metrics"][-1].get("wall_time", np.nan) for r in group])
             lines.append(f"| {title} | {label} | {len(group)} | {iterations} | {np.mean(first):.4f} ± {np.std(first):.4f} "
-                         f"| {np.mean(final):.4f} ± {np.std(final):.4f} |")
+                         f"| {np.mean(final):.4f} ± {np.std(final):.4f} | {steps:,.0f} | {wall:.0f} s |")
     return "\n".join(lines)
 
 
 def _panel(ax, found: list[dict], title: str) -> None:
-    for label, group in sorted(group_by_method(found).items()):
+    """Mean return over seeds with a mean ± std band; where the returns span decades (fig5_impact), the MSE
+    (−return) on a log axis with a min–max band instead."""
+    groups = sorted(group_by_method(found).items())
+    values = np.concatenate([curve(r, "iteration", "eval_return")[1] for _, g in groups for r in g])
+    log = values.size and values.min() < -1.0 and values.max() > -0.1
+    for label, group in groups:
         last = max(r["metrics"][-1]["iteration"] for r in group)
         grid = np.arange(0, last + 1)
-        mean, std = mean_and_spread(group, "iteration", "eval_return", grid)
-        line, = ax.plot(grid, mean, label=f"{label} (n={len(group)})")
-        ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.2)
-    low, high = ax.get_ylim()
-    if low < -1.0 and high > -0.1:  # returns spanning decades (fig5_impact): log scale below zero
-        ax.set_yscale("symlog", linthresh=1e-3)
-    ax.set(xlabel="iteration", ylabel="return (−MSE at episode end)", title=f"Fig. 5: ball throw, {title}")
+        if log:
+            per_seed = np.array([np.interp(grid, *curve(r, "iteration", "eval_return")) for r in group])
+            line, = ax.plot(grid, -per_seed.mean(axis=0), label=f"{label} (n={len(group)})")
+            ax.fill_between(grid, -per_seed.max(axis=0), -per_seed.min(axis=0), color=line.get_color(), alpha=0.2)
+        else:
+            mean, std = mean_and_spread(group, "iteration", "eval_return", grid)
+            line, = ax.plot(grid, mean, label=f"{label} (n={len(group)})")
+            ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+    if log:
+        ax.set_yscale("log")
+        ax.set(ylabel="MSE at episode end (−return; band: min–max)")
+    else:
+        ax.set(ylabel="return (−MSE at episode end)")
+    ax.set(xlabel="iteration", title=f"Fig. 5: {title}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -31,7 +31,7 @@ def test_panels_table_and_figure(tmp_path):
     assert sorted(len(v) for v in panels.values()) == [1, 1, 4]
     assert any(title.endswith("θ₀ = (1, -1)") for title in panels)
     table = fig5.table(runs)
-    assert "| contact-aware μ (eq. 5.1) | 2 | 2 | -4.7000 ± 0.0000 | -0.0200 ± 0.0100 |" in table
-    assert "| μ → 0 | 2 | 2 | -4.7000 ± 0.0000 | -4.6900 ± 0.0000 |" in table
+    assert "| contact-aware μ (eq. 5.1) | 2 | 3 | -4.7000 ± 0.0000 | -0.0200 ± 0.0100 | nan | nan s |" in table
+    assert "| μ → 0 | 2 | 3 | -4.7000 ± 0.0000 | -4.6900 ± 0.0000 | nan | nan s |" in table
     (path,) = fig5.main(tmp_path / "out", runs)
     assert path.stat().st_size > 10_000
