@@ -5,6 +5,7 @@ approached by rolling) and, when saved, ``experiment=fig5_flight`` (a goal that 
 from __future__ import annotations
 
 import pathlib
+import warnings
 
 import matplotlib
 
@@ -21,11 +22,14 @@ PANELS = {"fig5": "goal beyond reach (best: roll)", "fig5_flight": "goal reached
 
 
 def panels(runs: pathlib.Path) -> dict[str, list[dict]]:
-    """Saved runs per panel title: one panel per experiment, and per initial throw θ₀ (``policy.bias``)."""
+    """Saved runs with at least one evaluation, per panel title: one panel per experiment, and per initial
+    throw θ₀ (``policy.bias``) for fig5_impact."""
     out = {}
     for name, title in PANELS.items():
         for run in load_runs(runs, name):
-            theta0 = tuple(float(b) for b in (run["config"]["policy"].get("bias") or ()))
+            if not curve(run, "iteration", "eval_return")[1].size:
+                continue  # killed before its first evaluation: nothing to draw or tabulate
+            theta0 = tuple(float(b) for b in ((run["config"].get("policy") or {}).get("bias") or ()))
             key = f"{title}, θ₀ = ({', '.join(f'{b:g}' for b in theta0)})" if name == "fig5_impact" else title
             out.setdefault(key, []).append(run)
     return out
@@ -54,7 +58,7 @@ def table(runs: pathlib.Path = pathlib.Path("runs")) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for title, found in panels(runs).items():
         for label, group in sorted(group_by_method(found).items()):
-            first = [next(r["eval_return"] for r in run["metrics"] if r.get("eval_return") is not None) for run in group]
+            first = [curve(run, "iteration", "eval_return")[1][0] for run in group]
             final = [final_value(run, "eval_return") for run in group]
             iterations = max(r["metrics"][-1]["iteration"] + 1 for r in group)
             steps = np.mean([r["metrics"][-1].get("env_steps", np.nan) for r in group])
@@ -62,6 +66,16 @@ def table(runs: pathlib.Path = pathlib.Path("runs")) -> str:
             lines.append(f"| {title} | {label} | {len(group)} | {iterations} | {np.mean(first):.4f} ± {np.std(first):.4f} "
                          f"| {np.mean(final):.4f} ± {np.std(final):.4f} | {steps:,.0f} | {wall:.0f} s |")
     return "\n".join(lines)
+
+
+def _on_grid(run: dict, grid: np.ndarray) -> np.ndarray:
+    """A run's eval returns on ``grid`` (NaN outside the iterations it evaluated)."""
+    xs, ys = curve(run, "iteration", "eval_return")
+    if xs.size == 0:
+        return np.full(grid.shape, np.nan)
+    out = np.interp(grid, xs, ys)
+    out[(grid < xs[0]) | (grid > xs[-1])] = np.nan
+    return out
 
 
 def _panel(ax, found: list[dict], title: str) -> None:
@@ -74,9 +88,12 @@ def _panel(ax, found: list[dict], title: str) -> None:
         last = max(r["metrics"][-1]["iteration"] for r in group)
         grid = np.arange(0, last + 1)
         if log:
-            per_seed = np.array([np.interp(grid, *curve(r, "iteration", "eval_return")) for r in group])
-            line, = ax.plot(grid, -per_seed.mean(axis=0), label=f"{label} (n={len(group)})")
-            ax.fill_between(grid, -per_seed.max(axis=0), -per_seed.min(axis=0), color=line.get_color(), alpha=0.2)
+            per_seed = np.array([_on_grid(r, grid) for r in group])
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns past every run's range
+                line, = ax.plot(grid, -np.nanmean(per_seed, axis=0), label=f"{label} (n={len(group)})")
+                ax.fill_between(grid, -np.nanmax(per_seed, axis=0), -np.nanmin(per_seed, axis=0), color=line.get_color(),
+                                alpha=0.2)
         else:
             mean, std = mean_and_spread(group, "iteration", "eval_return", grid)
             line, = ax.plot(grid, mean, label=f"{label} (n={len(group)})")

@@ -27,11 +27,16 @@ def test_panels_table_and_figure(tmp_path):
         _save(runs, "fig5_impact", "gaussian", (1.0, 0.0), seed, [-4.7, -2.0, last])
         _save(runs, "fig5_impact", "exact", (1.0, 0.0), seed, [-4.7, -4.7, -4.69])
     _save(runs, "fig5_impact", "gaussian", (1.0, -1.0), 0, [-4.7, -0.1])
+    killed = runs / "fig5_impact" / "killed_before_its_first_evaluation"  # in no panel and no row
+    killed.mkdir()
+    (killed / "config.yaml").write_text(yaml.safe_dump({"name": "fig5_impact", "estimator": {"kind": "ars"}}))
+    (killed / "metrics.jsonl").write_text(json.dumps({"iteration": 0, "env_steps": 1.0}) + "\n")
     panels = fig5.panels(runs)
     assert sorted(len(v) for v in panels.values()) == [1, 1, 4]
     assert any(title.endswith("θ₀ = (1, -1)") for title in panels)
     table = fig5.table(runs)
     assert "| contact-aware μ (eq. 5.1) | 2 | 3 | -4.7000 ± 0.0000 | -0.0200 ± 0.0100 | nan | nan s |" in table
     assert "| μ → 0 | 2 | 3 | -4.7000 ± 0.0000 | -4.6900 ± 0.0000 | nan | nan s |" in table
+    assert "ARS" not in table
     (path,) = fig5.main(tmp_path / "out", runs)
     assert path.stat().st_size > 10_000

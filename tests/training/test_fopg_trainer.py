@@ -50,11 +50,10 @@ def test_the_model_gets_the_smooth_healthy_bonus_and_the_true_system_does_not():
     from pydojo.training.config import build_run
     from pydojo.training.fopg import smoothed_model
 
-    spec = build_run(_cfg(["experiment=fig6_hopper"]))
-    model = smoothed_model(spec, spec.spec.read(spec.true_env.system.params))
-    assert spec.settings.model.healthy_softness == 0.05
-    assert model.healthy_softness == 0.05 and spec.true_env.healthy_softness == 0.0
-    assert isinstance(model.schedule, DistanceMu) and not isinstance(spec.true_env.schedule, DistanceMu)
+    run_spec = build_run(_cfg(["experiment=fig6_hopper"]))  # fopg.model.healthy_softness: 0.05
+    model = smoothed_model(run_spec, run_spec.spec.read(run_spec.true_env.system.params))
+    assert model.healthy_softness == 0.05 and run_spec.true_env.healthy_softness == 0.0
+    assert isinstance(model.schedule, DistanceMu) and not isinstance(run_spec.true_env.schedule, DistanceMu)
 
 
 def test_unknown_group_option_is_rejected_by_hydra():
