@@ -116,6 +116,7 @@ def step(system: System, state: State, u, schedule: Any = 1e-8, key: Optional[ja
     schedules. A failed contact solve raises (also under jit) unless ``throw=False``, in which
     case ``state.stats.result`` reports it.
     """
+    schedule = as_schedule(schedule)  # a bad schedule fails before MJX's terms are traced
     problem, data = step_problem(system, state, u)
     n_uni = system.n_contacts + system.n_limits
     if n_uni == 0:
@@ -123,7 +124,6 @@ def step(system: System, state: State, u, schedule: Any = 1e-8, key: Optional[ja
         gamma, friction, mu, stats = state.gamma, state.friction, jnp.zeros(()), _empty_stats()
         phi = state.phi
     else:
-        schedule = as_schedule(schedule)
         contact = _contact_state(system, data, state.gamma)
         v_next, lam, s, result, (iters, eq, comp) = _solve_contacts(system, problem, data, schedule, contact, key, throw)
         gamma, friction, _ = split_impulses(system, lam)

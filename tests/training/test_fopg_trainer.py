@@ -1,6 +1,6 @@
 """The Algorithm 1 trainer: bad configs fail before any work, a SIGKILLed run resumes exactly, and a
 short run on the double integrator improves its return. (Learning on the contact tasks:
-test_fopg_learning.py.)"""
+test_fopg_learning_ball.py, test_fopg_learning_hopper.py.)"""
 import os
 import pathlib
 import signal
