@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pydojo.figures.saved_runs import (curve, final_value, group_by_method, load_runs, mean_and_spread,  # noqa: E402
-                                       save_figure)
+                                       on_grid, save_figure)
 
 EXPERIMENT = "fig5"
 PANELS = {"fig5": "goal beyond reach (best: roll)", "fig5_flight": "goal reached in flight",
@@ -68,16 +68,6 @@ def table(runs: pathlib.Path = pathlib.Path("runs")) -> str:
     return "\n".join(lines)
 
 
-def _on_grid(run: dict, grid: np.ndarray) -> np.ndarray:
-    """A run's eval returns on ``grid`` (NaN outside the iterations it evaluated)."""
-    xs, ys = curve(run, "iteration", "eval_return")
-    if xs.size == 0:
-        return np.full(grid.shape, np.nan)
-    out = np.interp(grid, xs, ys)
-    out[(grid < xs[0]) | (grid > xs[-1])] = np.nan
-    return out
-
-
 def _panel(ax, found: list[dict], title: str) -> None:
     """Mean return over seeds with a mean ± std band; where the returns span decades (fig5_impact), the MSE
     (−return) on a log axis with a min–max band instead."""
@@ -88,7 +78,7 @@ def _panel(ax, found: list[dict], title: str) -> None:
         last = max(r["metrics"][-1]["iteration"] for r in group)
         grid = np.arange(0, last + 1)
         if log:
-            per_seed = np.array([_on_grid(r, grid) for r in group])
+            per_seed = np.array([on_grid(r, "iteration", "eval_return", grid) for r in group])
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns past every run's range
                 line, = ax.plot(grid, -np.nanmean(per_seed, axis=0), label=f"{label} (n={len(group)})")

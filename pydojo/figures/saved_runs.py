@@ -55,17 +55,19 @@ def curve(run: dict, x: str, y: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r[x] for r in rows], float), np.array([r[y] for r in rows], float)
 
 
+def on_grid(run: dict, x: str, y: str, grid: np.ndarray) -> np.ndarray:
+    """A run's y interpolated on ``grid`` of x (NaN beyond the run's range, all NaN for an empty curve)."""
+    xs, vals = curve(run, x, y)
+    if xs.size == 0:
+        return np.full(np.shape(grid), np.nan)
+    interp = np.interp(grid, xs, vals)
+    interp[(grid < xs[0]) | (grid > xs[-1])] = np.nan
+    return interp
+
+
 def mean_and_spread(runs: list[dict], x: str, y: str, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and std over runs of y interpolated on ``grid`` of x (NaN beyond a run's range)."""
-    ys = []
-    for run in runs:
-        xs, vals = curve(run, x, y)
-        if xs.size == 0:
-            continue
-        interp = np.interp(grid, xs, vals)
-        interp[(grid < xs[0]) | (grid > xs[-1])] = np.nan
-        ys.append(interp)
-    ys = np.array(ys)
+    ys = np.array([on_grid(run, x, y, grid) for run in runs if curve(run, x, y)[0].size])
     return np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
 
 
