@@ -144,6 +144,10 @@ def guarded_rate(what, name, batch, steps, timeout: float) -> tuple[float, str]:
     rate is nan (``hung``)."""
     import multiprocessing as mp
 
+    if what not in ("mjx.step", "terms"):
+        raise ValueError(f"guarded_rate measures 'mjx.step' or 'terms', got {what!r}")
+    if not timeout > 0:
+        raise ValueError(f"the MJX timeout must be > 0 s, got {timeout}")
     ctx = mp.get_context("spawn")
     for chunks, mark in ((1, ""), (2, "*")):
         if batch % chunks:
@@ -187,6 +191,8 @@ def main(argv=None) -> None:
                         help="seconds (including the child's import and compilation) before an MJX measurement (mjx.step, our "
                              "MJX terms) is declared hung (XLA:CPU deadlock) and retried as two half batches")
     args = parser.parse_args(argv)
+    if not args.mjx_timeout > 0:
+        parser.error(f"--mjx-timeout must be > 0 s, got {args.mjx_timeout}")
     batches = args.batches or ([1, 8] if args.quick else [1, 256])
     steps = args.steps or (10 if args.quick else 50)
     grad_steps = args.grad_steps or (10 if args.quick else 100)

@@ -21,3 +21,15 @@ def test_an_odd_batch_is_not_split(capsys):
     rate, mark = guarded_rate("terms", "hopper", 3, 2, timeout=0.5)
     assert math.isnan(rate) and mark == "hung"
     assert "x 2" not in capsys.readouterr().out
+
+
+def test_bad_arguments_are_clear_errors(capsys):
+    with pytest.raises(ValueError, match="measures 'mjx.step' or 'terms', got 'mj_step'"):
+        guarded_rate("mj_step", "hopper", 2, 2, timeout=10)
+    with pytest.raises(ValueError, match="timeout must be > 0 s, got 0"):
+        guarded_rate("terms", "hopper", 2, 2, timeout=0)
+    from pydojo.bench.engine import main
+
+    with pytest.raises(SystemExit):
+        main(["--mjx-timeout", "-1"])
+    assert "--mjx-timeout must be > 0 s, got -1.0" in capsys.readouterr().err
