@@ -226,13 +226,16 @@ def main(argv=None) -> None:
           f"measured at batch <= {GRAD_MAX_BATCH} only (nan above).")
     print()
     print("where the time goes at mu_sc = 1e-8 (per environment step, amortized over the batch):")
-    head = (f"{'model':<12}{'batch':>6}{'nv':>4}{'pairs':>7}{'newton rows':>13}{'step ms':>10}{'MJX terms ms':>14}"
-            f"{'solve share':>13}{'iters mean':>12}{'iters max':>11}")
+    head = (f"{'model':<12}{'batch':>6}{'nv':>4}{'pairs':>7}{'dense rows':>12}{'schur rows':>12}{'blocks':>14}"
+            f"{'step ms':>10}{'MJX terms ms':>14}{'solve share':>13}{'iters mean':>12}{'iters max':>11}")
     print(head)
     print("-" * len(head))
     for name, batch, nv, problem, step_ms, terms_ms, mark, it_mean, it_max in where:
         rows = problem.n_y + problem.n_c
-        print(f"{name:<12}{batch:>6}{nv:>4}{problem.cone.n_pairs:>7}{rows:>13}{step_ms:>10.3f}{terms_ms:>13.3f}{mark or ' '}"
-              f"{max(0.0, 1 - terms_ms / step_ms):>13.0%}{it_mean:>12.1f}{it_max:>11}")
-    print("newton rows: size of the dense system LU-factored per interior-point iteration (v+ and the pairs' "
-          "multipliers, slacks eliminated); solve share = 1 - MJX terms / step.")
+        blocks = " ".join(f"{len(c)}x{c.shape[1]}" for c in problem.structure.size_classes())
+        print(f"{name:<12}{batch:>6}{nv:>4}{problem.cone.n_pairs:>7}{rows:>12}{problem.n_y:>12}{blocks:>14}"
+              f"{step_ms:>10.3f}{terms_ms:>13.3f}{mark or ' '}{max(0.0, 1 - terms_ms / step_ms):>13.0%}"
+              f"{it_mean:>12.1f}{it_max:>11}")
+    print("dense rows: the reduced Newton system (v+ and the pairs' multipliers, slacks eliminated) the dense "
+          "reference LU-factors; schur rows: the Schur complement the default solver factors instead, after one "
+          "small LU per group (blocks: groups x entries); solve share = 1 - MJX terms / step.")

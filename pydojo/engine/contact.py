@@ -25,7 +25,7 @@ import jax.numpy as jnp
 
 from pydojo.engine.system import System
 from pydojo.engine.terms import StepTerms
-from pydojo.solver import MCP, Cone
+from pydojo.solver import MCP, BlockStructure, Cone
 
 
 class ContactData(eqx.Module):
@@ -87,14 +87,30 @@ def impact_residual(y, lam, s, data: ContactData):
     ])
 
 
+def contact_structure(system: System) -> BlockStructure:
+    """One group per contact (its impact entry and its friction entries) and one per joint-limit side:
+    a contact's constraint rows touch only its own multipliers and slacks (and v⁺)."""
+    nc, nd, n_uni = system.n_contacts, system.n_directions, system.n_contacts + system.n_limits
+    limits = [(i,) for i in range(nc, n_uni)]
+    if system.friction_cone == "impact":
+        contacts = [(c,) for c in range(nc)]
+    elif system.friction_cone == "nonlinear":
+        contacts = [(c,) + tuple(n_uni + c * (nd + 1) + j for j in range(nd + 1)) for c in range(nc)]
+    else:
+        contacts = [(c,) + tuple(n_uni + c * nd + j for j in range(nd)) + (n_uni + nc * nd + c,) for c in range(nc)]
+    return BlockStructure(groups=tuple(contacts + limits), primal_uses_slacks=False)
+
+
 def contact_problem(system: System) -> MCP:
-    """The (static) MCP layout of ``system``'s step."""
+    """The (static) MCP layout of ``system``'s step: linear in (v⁺, λ, s), block structured per contact."""
     nc, nd, n_uni = system.n_contacts, system.n_directions, system.n_contacts + system.n_limits
     if system.friction_cone == "impact":
-        return MCP(residual=impact_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni))
-    if system.friction_cone == "nonlinear":
-        return MCP(residual=second_order_cone_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni, soc=(nd + 1,) * nc))
-    return MCP(residual=linear_cone_residual, n_y=system.nv, cone=Cone(n_orthant=n_uni + nc * nd + nc))
+        residual, cone = impact_residual, Cone(n_orthant=n_uni)
+    elif system.friction_cone == "nonlinear":
+        residual, cone = second_order_cone_residual, Cone(n_orthant=n_uni, soc=(nd + 1,) * nc)
+    else:
+        residual, cone = linear_cone_residual, Cone(n_orthant=n_uni + nc * nd + nc)
+    return MCP(residual=residual, n_y=system.nv, cone=cone, linear=True, structure=contact_structure(system))
 
 
 def contact_data(system: System, terms: StepTerms, v: jax.Array) -> ContactData:

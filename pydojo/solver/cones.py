@@ -45,6 +45,22 @@ class Cone(eqx.Module):
             start += k
         return out
 
+    def _runs(self) -> list[tuple[int, int, int]]:
+        """Consecutive SOC blocks of equal size as (start, count, size): each run is one vectorized operation."""
+        runs, start = [], self.n_orthant
+        for k in self.soc:
+            if runs and runs[-1][2] == k:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1, k)
+            else:
+                runs.append((start, 1, k))
+            start += k
+        return runs
+
+    @staticmethod
+    def _run_view(x: jax.Array, run: tuple[int, int, int]) -> jax.Array:
+        lo, count, k = run
+        return x[lo : lo + count * k].reshape((count, k) + x.shape[1:])
+
     def pair_index(self) -> np.ndarray:
         """For every entry, the index of the pair it belongs to (length ``size``)."""
         idx = list(range(self.n_orthant))
@@ -67,9 +83,10 @@ class Cone(eqx.Module):
     def product(self, lam: jax.Array, s: jax.Array) -> jax.Array:
         """The Jordan product λ ∘ s (entrywise on the orthant part)."""
         parts = [lam[: self.n_orthant] * s[: self.n_orthant]]
-        for lo, hi in self._blocks():
-            a, b = lam[lo:hi], s[lo:hi]
-            parts += [jnp.dot(a, b)[None], a[0] * b[1:] + b[0] * a[1:]]
+        for run in self._runs():
+            a, b = self._run_view(lam, run), self._run_view(s, run)
+            head = jnp.sum(a * b, axis=1, keepdims=True)
+            parts.append(jnp.concatenate([head, a[:, :1] * b[:, 1:] + b[:, :1] * a[:, 1:]], axis=1).reshape(-1))
         return jnp.concatenate(parts)
 
     def pair_products(self, lam: jax.Array, s: jax.Array) -> jax.Array:
@@ -82,10 +99,7 @@ class Cone(eqx.Module):
         i = jnp.arange(self.n_orthant)
         mat = mat.at[i, i].set(x[: self.n_orthant])
         for lo, hi in self._blocks():
-            k = hi - lo
-            blk = x[lo] * jnp.eye(k, dtype=x.dtype)
-            blk = blk.at[0, 1:].set(x[lo + 1 : hi]).at[1:, 0].set(x[lo + 1 : hi])
-            mat = mat.at[lo:hi, lo:hi].set(blk)
+            mat = mat.at[lo:hi, lo:hi].set(_soc_arrow(x[lo:hi]))
         return mat
 
     def arrow_solve(self, x: jax.Array, rhs: jax.Array) -> jax.Array:
@@ -93,23 +107,44 @@ class Cone(eqx.Module):
         vec = rhs.ndim == 1
         r = rhs[:, None] if vec else rhs
         parts = [r[: self.n_orthant] / x[: self.n_orthant, None]]
-        for lo, hi in self._blocks():
-            x0, x1 = x[lo], x[lo + 1 : hi]
-            v0, v1 = r[lo], r[lo + 1 : hi]
-            det = x0**2 - jnp.dot(x1, x1)
-            a0 = (x0 * v0 - x1 @ v1) / det
-            a1 = (v1 - x1[:, None] * a0[None, :]) / x0
-            parts += [a0[None, :], a1]
+        for run in self._runs():
+            xs, vs = self._run_view(x, run), self._run_view(r, run)
+            parts.append(jax.vmap(_soc_arrow_solve)(xs, vs).reshape((-1,) + r.shape[1:]))
         out = jnp.concatenate(parts, axis=0)
         return out[:, 0] if vec else out
+
+    def arrow_ratio_entries(self, lam: jax.Array, s: jax.Array) -> jax.Array:
+        """The nonzero entries of W = Arw(λ)⁻¹Arw(s) (block diagonal) as one flat vector, then a 0:
+        the orthant's s/λ, then each SOC block's k×k matrix row-major. ``arrow_ratio_index`` maps
+        an (i, j) entry of W into it."""
+        parts = [s[: self.n_orthant] / lam[: self.n_orthant]]
+        for run in self._runs():
+            ls, ss = self._run_view(lam, run), self._run_view(s, run)
+            parts.append(jax.vmap(lambda a, b: _soc_arrow_solve(a, _soc_arrow(b)))(ls, ss).reshape(-1))
+        parts.append(jnp.zeros(1, s.dtype))
+        return jnp.concatenate(parts)
+
+    def arrow_ratio_index(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Indices into ``arrow_ratio_entries`` of W[rows, cols] (elementwise; entries outside W's blocks map to its 0)."""
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        zero = self.n_orthant + sum(k * k for k in self.soc)
+        out = np.full(np.broadcast(rows, cols).shape, zero, dtype=np.int32)
+        r, c = np.broadcast_arrays(rows, cols)
+        diag = (r == c) & (r < self.n_orthant)
+        out[diag] = r[diag]
+        offset = self.n_orthant
+        for lo, hi in self._blocks():
+            k = hi - lo
+            inside = (r >= lo) & (r < hi) & (c >= lo) & (c < hi)
+            out[inside] = offset + (r[inside] - lo) * k + (c[inside] - lo)
+            offset += k * k
+        return out
 
     def times_arrow_ratio(self, mat: jax.Array, lam: jax.Array, s: jax.Array) -> jax.Array:
         """mat · Arw(λ)⁻¹ Arw(s): a column scaling on the orthant part, small dense blocks for the cones."""
         parts = [mat[:, : self.n_orthant] * (s[: self.n_orthant] / lam[: self.n_orthant])[None, :]]
         for lo, hi in self._blocks():
-            k = hi - lo
-            blk = Cone(n_orthant=0, soc=(k,))
-            parts.append(mat[:, lo:hi] @ blk.arrow_solve(lam[lo:hi], blk.arrow(s[lo:hi])))
+            parts.append(mat[:, lo:hi] @ _soc_arrow_solve(lam[lo:hi], _soc_arrow(s[lo:hi])))
         return jnp.concatenate(parts, axis=1)
 
     def max_step(self, x: jax.Array, dx: jax.Array) -> jax.Array:
@@ -117,16 +152,35 @@ class Cone(eqx.Module):
         o = slice(0, self.n_orthant)
         ratios = jnp.where(dx[o] < 0, -x[o] / jnp.where(dx[o] < 0, dx[o], -1.0), jnp.inf)
         alpha = jnp.min(ratios, initial=jnp.inf)
-        for lo, hi in self._blocks():
-            alpha = jnp.minimum(alpha, _soc_max_step(x[lo:hi], dx[lo:hi]))
+        for run in self._runs():
+            steps = jax.vmap(_soc_max_step)(self._run_view(x, run), self._run_view(dx, run))
+            alpha = jnp.minimum(alpha, jnp.min(steps))
         return alpha
 
     def interior_margin(self, x: jax.Array) -> jax.Array:
         """min over pairs of xᵢ (orthant) or x₀ − ‖x₁‖ (SOC); > 0 iff x is in the interior."""
         vals = [x[: self.n_orthant]]
-        for lo, hi in self._blocks():
-            vals.append((x[lo] - jnp.linalg.norm(x[lo + 1 : hi]))[None])
+        for run in self._runs():
+            xs = self._run_view(x, run)
+            vals.append(xs[:, 0] - jnp.linalg.norm(xs[:, 1:], axis=1))
         return jnp.min(jnp.concatenate(vals), initial=jnp.inf)
+
+
+def _soc_arrow(x: jax.Array) -> jax.Array:
+    """Arw(x) of one SOC block (k × k)."""
+    k = x.shape[0]
+    blk = x[0] * jnp.eye(k, dtype=x.dtype)
+    return blk.at[0, 1:].set(x[1:]).at[1:, 0].set(x[1:])
+
+
+def _soc_arrow_solve(x: jax.Array, r: jax.Array) -> jax.Array:
+    """Arw(x)⁻¹ r for one SOC block, r of shape (k, m)."""
+    x0, x1 = x[0], x[1:]
+    v0, v1 = r[0], r[1:]
+    det = x0**2 - jnp.dot(x1, x1)
+    a0 = (x0 * v0 - x1 @ v1) / det
+    a1 = (v1 - x1[:, None] * a0[None, :]) / x0
+    return jnp.concatenate([a0[None, :], a1], axis=0)
 
 
 def _soc_max_step(x: jax.Array, d: jax.Array) -> jax.Array:

@@ -17,8 +17,9 @@ with products below a threshold:
    a pair whose product collapses far below its target pins later steps at the boundary);
 5. stop when ‖E‖∞ ≤ rtol and |λ∘s − μ_sc e|∞ ≤ comp_rtol·μ_sc + comp_atol per pair.
 
-Each Newton system eliminates Δs through Arw(λ)Δs = −r_c − Arw(s)Δλ, leaving a dense
-(n_y + n_c) system that is LU-factored once per iteration and reused for both solves.
+Each Newton system eliminates Δs through Arw(λ)Δs = −r_c − Arw(s)Δλ and is factored once
+per iteration and reused for both solves (``pydojo.solver.newton``: the dense (n_y + n_c)
+reduced system, or its n_y × n_y Schur complement when the problem declares a block structure).
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import jax.scipy.linalg as jsl
 
+from pydojo.solver.newton import NewtonSolver, equality_jacobians, newton_solver
 from pydojo.solver.options import SolverOptions
 from pydojo.solver.problems import MCP
 from pydojo.solver.results import RESULTS
@@ -62,31 +63,6 @@ def _status(w, eq):
     return jnp.where(~finite, RESULTS.nonfinite, jnp.where(diverged, RESULTS.infeasible, RESULTS.successful))
 
 
-def equality_jacobians(problem: MCP, w, data):
-    """(E_y, E_λ, E_s) at w."""
-    y, lam, s = problem.split(w)
-    e_y, e_lam, e_s = jax.jacfwd(problem.residual, argnums=(0, 1, 2))(y, lam, s, data)
-    return e_y.reshape(e_lam.shape[0], -1), e_lam, e_s
-
-
-def _newton_system(problem: MCP, w, data, jacobians):
-    """LU factors of the reduced Newton matrix [E_y, E_λ − E_s Arw(λ)⁻¹Arw(s)] and E_s."""
-    _, lam, s = problem.split(w)
-    e_y, e_lam, e_s = jacobians if jacobians is not None else equality_jacobians(problem, w, data)
-    mat = jnp.concatenate([e_y, e_lam - problem.cone.times_arrow_ratio(e_s, lam, s)], axis=1)
-    return jsl.lu_factor(mat), e_s
-
-
-def _direction(problem: MCP, lu, e_s, lam, s, r_eq, r_comp):
-    """Newton direction for residuals (r_eq, r_comp) with Δs recovered from the cone rows."""
-    cone = problem.cone
-    rhs = -r_eq + e_s @ cone.arrow_solve(lam, r_comp)
-    d = jsl.lu_solve(lu, rhs)
-    d_y, d_lam = d[: problem.n_y], d[problem.n_y :]
-    d_s = cone.arrow_solve(lam, -r_comp - cone.product(s, d_lam))
-    return d_y, d_lam, d_s
-
-
 def _max_alpha(problem: MCP, lam, s, d_lam, d_s):
     cone = problem.cone
     return jnp.minimum(cone.max_step(lam, d_lam), cone.max_step(s, d_s))
@@ -115,11 +91,14 @@ def _line_search(problem: MCP, w, dw, alpha, data, mu_e, mu_pair, options: Solve
     return jax.lax.while_loop(cond, lambda c: (0.5 * c[0], c[1] + 1), (alpha, 0))[0]
 
 
-def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled: bool, jacobians):
+def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled: bool, newton: NewtonSolver,
+               prepared):
     """One Mehrotra iteration; returns the new point and (target, σ, α) for the trace."""
     cone = problem.cone
     _, lam, s = problem.split(w)
-    lu, e_s = _newton_system(problem, w, data, jacobians)
+    if prepared is None:  # nonlinear E: its Jacobians move with w
+        prepared = newton.prepare(problem, equality_jacobians(problem, w, data))
+    factors = newton.factor(problem, prepared, lam, s)
     r_eq = problem.equality(w, data)
     comp = cone.product(lam, s)
 
@@ -127,7 +106,7 @@ def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled:
     # the seed's Algorithm 2 when μ_sc = 0). It vanishes at the central point, so the
     # second-order correction below never pulls the iterate off it.
     mu_e = cone.expand(mu_pair)
-    _, dl_a, ds_a = _direction(problem, lu, e_s, lam, s, r_eq, comp - mu_e)
+    _, dl_a, ds_a = newton.direction(problem, factors, s, r_eq, comp - mu_e)
     a_aff = jnp.minimum(1.0, _max_alpha(problem, lam, s, dl_a, ds_a))
     excess = jnp.mean(jnp.abs(cone.pair_products(lam, s) - mu_pair))
     trial = cone.pair_products(lam + a_aff * dl_a, s + a_aff * ds_a)
@@ -137,7 +116,7 @@ def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled:
     # Corrector: centre at μ_sc + σ·excess (σϱ for μ_sc = 0) with Mehrotra's Δλ_aff∘Δs_aff.
     target = mu_pair + sigma * excess
     r_comp = comp + cone.product(dl_a, ds_a) - cone.expand(target)
-    d_y, d_lam, d_s = _direction(problem, lu, e_s, lam, s, r_eq, r_comp)
+    d_y, d_lam, d_s = newton.direction(problem, factors, s, r_eq, r_comp)
     dw = jnp.concatenate([d_y, d_lam, d_s])
 
     alpha = jnp.minimum(1.0, options.boundary_fraction * _max_alpha(problem, lam, s, d_lam, d_s))
@@ -158,7 +137,8 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
     ``unrolled=True`` scans max_iter iterations, freezing converged iterates.
     """
     nan_trace = {k: jnp.full(options.max_iter, jnp.nan, w0.dtype) for k in TRACE_KEYS}
-    jacobians = equality_jacobians(problem, w0, data) if problem.linear else None
+    newton = newton_solver(problem, options)
+    prepared = newton.prepare(problem, equality_jacobians(problem, w0, data)) if problem.linear else None
     eq0, comp0, conv0 = _converged(problem, w0, data, mu_pair, options)
     status0 = _status(w0, eq0)
     carry0 = (w0, jnp.asarray(0), conv0 | (status0 != RESULTS.successful), status0, eq0, comp0,
@@ -166,7 +146,7 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
 
     def body(carry):
         w, k, done, status, eq, comp, trace = carry
-        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, jacobians)
+        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, newton, prepared)
         eq_new, comp_new, conv = _converged(problem, w_new, data, mu_pair, options)
         # A Newton direction that is not finite from a finite iterate means a singular system.
         singular = ~jnp.all(jnp.isfinite(w_new)) & jnp.all(jnp.isfinite(w)) & jnp.isfinite(eq)

@@ -7,6 +7,7 @@ import equinox as eqx
 import jax
 
 ADJOINTS = ("implicit", "unrolled")
+LINEAR_SOLVERS = ("auto", "schur", "dense")
 BATCHINGS = ("auto", "vmap", "map")
 MU_GRADIENTS = ("constant", "total")
 
@@ -24,6 +25,10 @@ class SolverOptions(eqx.Module):
         "total" includes ∂μ/∂data when μ is computed from the data.
     centrality: backtrack a step that would leave a pair with λᵀs < centrality·μ_sc (0 disables).
     trace: record per-iteration residuals, μ target, σ and step lengths.
+    linear_solver: how each Newton system (and the implicit gradient's) is solved: "schur" eliminates
+        the per-group blocks of a problem that declares a ``BlockStructure`` and factors the n_y × n_y
+        Schur complement; "dense" LU-factors the whole reduced system (the reference); "auto" uses
+        "schur" when the problem has a structure.
     batching: how a vmapped solve runs its batch (implicit adjoint only). "vmap" batches
         the linear algebra; "map" solves the problems one after another, each stopping at
         its own iteration count; "auto" maps on CPU when the Newton system has at least
@@ -42,6 +47,7 @@ class SolverOptions(eqx.Module):
     adjoint: str = eqx.field(static=True, default="implicit")
     mu_gradient: str = eqx.field(static=True, default="constant")
     trace: bool = eqx.field(static=True, default=False)
+    linear_solver: str = eqx.field(static=True, default="auto")
     batching: str = eqx.field(static=True, default="auto")
     map_threshold: int = eqx.field(static=True, default=24)
 
@@ -50,6 +56,8 @@ class SolverOptions(eqx.Module):
             raise ValueError(f"SolverOptions: adjoint must be one of {ADJOINTS}, got {self.adjoint!r}")
         if self.mu_gradient not in MU_GRADIENTS:
             raise ValueError(f"SolverOptions: mu_gradient must be one of {MU_GRADIENTS}, got {self.mu_gradient!r}")
+        if self.linear_solver not in LINEAR_SOLVERS:
+            raise ValueError(f"SolverOptions: linear_solver must be one of {LINEAR_SOLVERS}, got {self.linear_solver!r}")
         if self.batching not in BATCHINGS:
             raise ValueError(f"SolverOptions: batching must be one of {BATCHINGS}, got {self.batching!r}")
         if not (self.rtol > 0 and self.comp_rtol > 0 and self.comp_atol >= 0):

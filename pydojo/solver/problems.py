@@ -11,13 +11,14 @@ n_y = 0 and E = s − Fλ − q.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
 from pydojo.solver.cones import Cone
+from pydojo.solver.structure import BlockStructure
 
 
 class MCP(eqx.Module):
@@ -25,16 +26,25 @@ class MCP(eqx.Module):
 
     ``linear=True`` declares E affine in (y, λ, s) (LCPs, linearized contact steps): its
     Jacobian is then computed once per solve instead of once per iteration.
+    ``structure`` declares which constraint rows couple to which complementarity entries
+    (``pydojo.solver.structure``); the Newton systems are then solved through a Schur
+    complement of size n_y (``SolverOptions.linear_solver``).
     """
 
     residual: Callable[[jax.Array, jax.Array, jax.Array, Any], jax.Array] = eqx.field(static=True)
     n_y: int = eqx.field(static=True)
     cone: Cone
     linear: bool = eqx.field(static=True, default=False)
+    structure: Optional[BlockStructure] = eqx.field(static=True, default=None)
 
     def __check_init__(self):
         if self.n_y < 0:
             raise ValueError(f"MCP: n_y must be >= 0, got {self.n_y}")
+        if self.structure is not None:
+            if self.structure.n_entries != self.cone.size:
+                raise ValueError(f"MCP: the structure covers {self.structure.n_entries} entries but the cone has "
+                                 f"{self.cone.size}")
+            self.structure.check_pairs(self.cone.pair_index())
 
     @property
     def n_c(self) -> int:

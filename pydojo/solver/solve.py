@@ -10,6 +10,7 @@ import numpy as np
 
 from pydojo.solver import interior_point
 from pydojo.solver.implicit import attach_implicit_gradient
+from pydojo.solver.newton import SchurNewton, newton_solver
 from pydojo.solver.options import Solution, SolverOptions, Stats
 from pydojo.solver.problems import MCP, check_lcp_data, lcp_problem
 from pydojo.solver.results import raise_if_failed
@@ -65,7 +66,7 @@ def _solve(problem: MCP, data: Any, mu: jax.Array, init_y, options: SolverOption
     if options.adjoint == "implicit":
         stopped = jax.lax.stop_gradient((data, mu_pair))
         w, result, iters, eq, comp, trace = _run_batchable(problem, options, *stopped, w0)
-        w = attach_implicit_gradient(problem, w, data, mu_pair)
+        w = attach_implicit_gradient(problem, options, w, data, mu_pair)
     else:
         w, result, iters, eq, comp, trace = interior_point.run(problem, data, mu_pair, w0, options, unrolled=True)
     y, lam, s = problem.split(w)
@@ -78,6 +79,8 @@ def _solve(problem: MCP, data: Any, mu: jax.Array, init_y, options: SolverOption
 def _use_map(problem: MCP, options: SolverOptions) -> bool:
     if options.batching != "auto":
         return options.batching == "map"
+    if isinstance(newton_solver(problem, options), SchurNewton):
+        return False  # small batched factorizations: vmap amortizes on every backend
     return jax.default_backend() == "cpu" and problem.n_y + problem.n_c >= options.map_threshold
 
 
