@@ -38,14 +38,37 @@ class MetricsLog:
             f.write(json.dumps({k: _plain(v) for k, v in metrics.items()}) + "\n")
 
     def read(self) -> list[dict]:
+        """The records; a torn last line (the writer was killed mid-line: no newline, not valid JSON) is dropped."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+        text = self.path.read_text()
+        lines = text.split("\n")
+        rows = []
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                if i == len(lines) - 1:  # unterminated final line
+                    break
+                raise ValueError(f"{self.path}: line {i + 1} is not valid JSON: {line[:80]!r}") from None
+        return rows
 
     def truncate_after(self, iteration: int) -> None:
-        """Drop records past ``iteration`` (used when resuming from a checkpoint)."""
+        """Drop records past ``iteration`` (used when resuming from a checkpoint); written atomically."""
         rows = [r for r in self.read() if r.get("iteration", -1) <= iteration]
-        self.path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        _write_atomic(self.path, "".join(json.dumps(r) + "\n" for r in rows).encode())
+
+
+def _write_atomic(path: pathlib.Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a kill at any moment leaves either the old or the new file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def _checkpoint_dir(run_dir) -> pathlib.Path:
@@ -58,18 +81,25 @@ def save_checkpoint(run_dir, iteration: int, tree: Any) -> pathlib.Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"ckpt_{iteration:07d}.eqx"
     tmp = path.with_suffix(".tmp")
-    eqx.tree_serialise_leaves(tmp, tree)
+    with open(tmp, "wb") as f:
+        eqx.tree_serialise_leaves(f, tree)
+        f.flush()
+        os.fsync(f.fileno())
     tmp.replace(path)
-    (directory / "latest").write_text(path.name)
+    _write_atomic(directory / "latest", path.name.encode())
     return path
 
 
 def latest_checkpoint(run_dir) -> pathlib.Path | None:
-    pointer = _checkpoint_dir(run_dir) / "latest"
-    if not pointer.exists():
-        return None
-    path = _checkpoint_dir(run_dir) / pointer.read_text().strip()
-    return path if path.exists() else None
+    """The checkpoint the ``latest`` pointer names; if the pointer is missing, empty or names a missing
+    file (a run killed mid-write by an older version), the highest-numbered checkpoint file, else None."""
+    directory = _checkpoint_dir(run_dir)
+    pointer = directory / "latest"
+    name = pointer.read_text().strip() if pointer.exists() else ""
+    if name and (directory / name).is_file():
+        return directory / name
+    found = sorted(directory.glob("ckpt_*.eqx")) if directory.is_dir() else []
+    return found[-1] if found else None
 
 
 def restore_checkpoint(path, template: Any) -> Any:

@@ -94,7 +94,8 @@ def test_sigkill_and_restart_resumes_to_the_same_parameters(tmp_path):
     proc.wait()
     done_before = len(records.MetricsLog(killed).read())
     assert 0 < done_before < n, "the run must be killed mid-way"
-    subprocess.run(_command(killed, n), env=env, check=True, capture_output=True, timeout=200)
+    resumed = subprocess.run(_command(killed, n), env=env, capture_output=True, text=True, timeout=200)
+    assert resumed.returncode == 0, f"the resumed run failed after {done_before} iterations:\n{resumed.stderr[-3000:]}"
     rows = records.MetricsLog(killed).read()
     assert [r["iteration"] for r in rows] == list(range(n))  # no gap, no duplicate after the restart
     a = eqx.tree_deserialise_leaves(records.latest_checkpoint(straight), _template(straight))
