@@ -23,6 +23,7 @@ from pydojo.solver.newton import DenseNewton, SchurNewton, equality_jacobians
 
 MODELS = ("hopper", "halfcheetah", "ant")
 CONES = ("linear", "nonlinear", "impact")
+IMPACT_MODELS = ("hopper",)  # frictionless contact checked on one model only (suite time; it has the simplest blocks)
 N_STATES = 4
 TIGHT = SolverOptions(init_scale=10.0, rtol=1e-13, comp_rtol=1e-12)
 
@@ -45,6 +46,8 @@ def model_problems(request):
     states, controls = _states(request.param)
     out = {}
     for cone in CONES:
+        if cone == "impact" and request.param not in IMPACT_MODELS:
+            continue
         system = envs.make(request.param, friction_cone=cone).system
         physics = states
         if cone != "linear":  # the contact history's friction layout depends on the cone; the step does not read it
@@ -60,6 +63,8 @@ def model_problems(request):
 def test_newton_direction_equals_dense(model_problems, cone):
     """At the same interior iterate both factorizations give the same direction (relative 1e-10)."""
     name, problems = model_problems
+    if cone not in problems:
+        pytest.skip(f"the {cone!r} cone is checked on {IMPACT_MODELS} only")
     problem, data, system = problems[cone]
     assert problem.structure is not None and system.n_limits > 0
 
@@ -87,14 +92,17 @@ def test_newton_direction_equals_dense(model_problems, cone):
 @pytest.mark.parametrize("cone", CONES)
 def test_solution_equals_dense(model_problems, cone):
     name, problems = model_problems
+    if cone not in problems:
+        pytest.skip(f"the {cone!r} cone is checked on {IMPACT_MODELS} only")
     problem, data, system = problems[cone]
+    solvers = {}  # one compilation per linear solver, mu_sc passed as data
+    for solver in ("dense", "schur"):
+        options = dataclasses.replace(system.solver_options, linear_solver=solver)
+        solvers[solver] = jax.jit(jax.vmap(
+            lambda d, m, o=options: solve(problem, d, m, init_y=d.velocity, options=o, throw=False), in_axes=(0, None)))
     for mu in (1e-8, 1e-2):
         mu_pair = pair_mu(system, mu)
-        sols = {}
-        for solver in ("dense", "schur"):
-            options = dataclasses.replace(system.solver_options, linear_solver=solver)
-            sols[solver] = jax.jit(jax.vmap(lambda d: solve(problem, d, mu_pair, init_y=d.velocity, options=options,
-                                                            throw=False)))(data)
+        sols = {solver: run(data, mu_pair) for solver, run in solvers.items()}
         # Both converge on all problems but one: halfcheetah's SOC step at mu = 1e-2 on one state ends in a
         # singular Newton system for dense (LAPACK, tight or default tolerances) and for Schur at default
         # tolerances. Required: the Schur path fails nowhere the dense one converges, and they agree there.
