@@ -9,6 +9,8 @@ Jacobians at that solution, the contact state after the step, and a per-iteratio
 Nothing here edits or copies Dojo's files: every physics quantity (residuals, Jacobians,
 search directions, cone step lengths, gradients) comes from Dojo's own functions; this
 package only owns the loop that strings them together (see central_path.jl).
+Every Dojo symbol used was checked statically against the v0.7.1 tag (commit 7b6c368a):
+see julia/AUDIT.md. Not yet run.
 """
 module PyDojoBridge
 

@@ -1,11 +1,11 @@
 # Contact state after a step, read from the solution variables of each ContactConstraint
-# (src/contacts/constraint.jl: `impulses[2]` = γ, `impulses_dual[2]` = s).
+# (src/contacts/constructor.jl:14-28 at Dojo v0.7.1: `impulses[2]` = γ, `impulses_dual[2]` = s).
 #
 # All three contact models have the first constraint row d − s₁ = 0 with d the signed
-# distance at the next configuration (src/contacts/{impact,linear,nonlinear}.jl), so
-# φ = s₁ (to the solver's rtol) and γₙ = γ₁. Friction impulses:
+# distance at the next configuration (src/contacts/nonlinear.jl:72, linear.jl:97, impact.jl:52),
+# so φ = s₁ (to the solver's rtol) and γₙ = γ₁. Friction impulses:
 #   NonlinearContact γ = [γₙ, ψ, β₁, β₂] (second-order cone; ψ = μ_f γₙ) -> β = γ[3:4]
-#   LinearContact    γ = [γₙ, ψ, β₁..β₄] (pyramid)                      -> β = γ[3:6]
+#   LinearContact    γ = [γₙ, ψ, β₁..β₄] (pyramid, linear.jl:89-94)     -> β = γ[3:6]
 #   ImpactContact    γ = [γₙ]                                            -> no friction
 # The solver resets γ and s at the start of the next solve, so read them right after it.
 
@@ -44,9 +44,11 @@ end
     contact_distances(mechanism, x) -> Vector{Float64}
 
 Signed distance of every contact at minimal state `x` (no step taken): Dojo's
-`distance(collision, xp, qp, xc, qc)` (src/contacts/collisions/*.jl, as called by the
-contact constraints in src/contacts/nonlinear.jl) at each body's current configuration
-(`state.x2`, `state.q2`). Used for the φ of a state that has not been stepped yet.
+`distance(collision, xp, qp, xc, qc)` (src/contacts/collisions/sphere_halfspace.jl:33, as
+called by the contact constraints, e.g. src/contacts/nonlinear.jl:62) at each body's current
+configuration (`state.x2`, `state.q2`; the child of a contact is the origin, child_id 0,
+src/contacts/constructor.jl:125, which `get_body` maps to `mechanism.origin`, src/mechanism/get.jl:44).
+Used for the φ of a state that has not been stepped yet.
 """
 function contact_distances(mechanism, x::AbstractVector)
     x = Vector{Float64}(x)

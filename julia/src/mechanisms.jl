@@ -1,13 +1,18 @@
 # Construction of the mechanisms pydojo offers through this backend.
+# Checked statically against Dojo v0.7.1 (commit 7b6c368a); DojoEnvironments/src at that
+# commit is the same tree as tag DojoEnvironments_v0.5.2 (only Project.toml files differ).
 #
-# Dojo v0.7.1 moved the model zoo into DojoEnvironments: `get_mechanism(model; kwargs...)`
-# (DojoEnvironments/src/mechanisms.jl) calls `get_<model>(; kwargs...)` from
-# DojoEnvironments/src/mechanisms/<model>/mechanism.jl. The keyword names below are the
-# ones those constructors declare (read at the source):
-#   get_sphere / get_block: timestep, gravity, friction_coefficient, contact_type (:nonlinear|:linear|:impact)
-#   get_pendulum:           timestep, gravity (no contacts)
-#   get_hopper / get_halfcheetah / get_ant: timestep, gravity, friction_coefficient
-#                           (contact_constraint's default, i.e. the nonlinear second-order cone)
+# `DojoEnvironments.get_mechanism(model; kwargs...)` (DojoEnvironments/src/mechanisms.jl:9)
+# calls `get_<model>(; kwargs...)` from DojoEnvironments/src/mechanisms/<model>/mechanism.jl.
+# The keyword names below are ones those constructors declare:
+#   get_sphere (sphere/mechanism.jl:1), get_block (block/mechanism.jl:1):
+#       timestep, gravity, friction_coefficient, contact_type (:nonlinear|:linear|:impact)
+#   get_pendulum (pendulum/mechanism.jl:1): timestep, gravity (no contacts)
+#   get_hopper (hopper/mechanism.jl:1), get_halfcheetah (halfcheetah/mechanism.jl:1),
+#   get_ant (ant/mechanism.jl:1): timestep, gravity, friction_coefficient (no contact_type:
+#       contact_constraint's default, the nonlinear second-order cone, src/contacts/constructor.jl:105-127)
+# `initialize!(mechanism, model; kwargs...)` is a method DojoEnvironments adds to Dojo's own
+# function (`Dojo.initialize!`, DojoEnvironments/src/mechanisms.jl:24), so it is called as such.
 
 """Keyword arguments each supported mechanism accepts through `make_mechanism`."""
 const MECHANISM_KEYWORDS = Dict{Symbol,Tuple{Vararg{Symbol}}}(
@@ -74,13 +79,19 @@ function mechanism_info(mechanism)
     )
 end
 
+# `initialize_block!` draws its angular velocity from randn(3) by default
+# (block/mechanism.jl:72-73); pydojo's default state must be reproducible, so it starts at rest.
+const INITIALIZE_DEFAULTS = Dict{Symbol,Any}(:block => (angular_velocity=zeros(3),))
+
 """
     initial_minimal_state(mechanism, name; kwargs...) -> Vector{Float64}
 
 Dojo's default initial configuration of mechanism `name` (`initialize!(mechanism, name)`,
-DojoEnvironments/src/mechanisms.jl) as a minimal state.
+DojoEnvironments/src/mechanisms.jl:24; the block at rest instead of a random spin) as a
+minimal state.
 """
 function initial_minimal_state(mechanism, name::Union{AbstractString,Symbol}; kwargs...)
-    DojoEnvironments.initialize!(mechanism, Symbol(name); kwargs...)
+    model = Symbol(name)
+    Dojo.initialize!(mechanism, model; get(INITIALIZE_DEFAULTS, model, (;))..., kwargs...)
     return Vector{Float64}(Dojo.maximal_to_minimal(mechanism, Dojo.get_maximal_state(mechanism)))
 end

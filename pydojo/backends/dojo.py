@@ -15,9 +15,10 @@ per joint (in ``mechanism.joints`` order) its coordinates, then its velocities:
 
 * a 6-dof floating joint (sphere, block, ant's torso) becomes MuJoCo's free-joint layout:
   q ← [position (3), quaternion w,x,y,z (4)] from Dojo's [position, rotation vector];
-  v ← [linear velocity, world frame (3), angular velocity, body frame (3)] (Dojo's
-  minimal rotational velocity of a child of the origin is the body-frame rate of its
-  discrete quaternion map, src/joints/rotational/minimal.jl);
+  v ← [linear velocity, world frame (3), angular velocity, body frame (3)] (Dojo v0.7.1's
+  minimal rotational velocity ω of a child of the origin is body-frame, q(t−h) = q(t)·exp(−hω/2)
+  as a quaternion, src/joints/rotational/minimal.jl:103-118, src/joints/minimal.jl:111;
+  its maximal ω15 is the Cayley-map rate (2/h)·sin(h|ω|/2)·ω/|ω|);
 * every other joint (pendulum hinge, hopper/halfcheetah planar base and hinges, ant hips
   and ankles): its coordinates go to q and its velocities to v unchanged.
 So "sphere"/"block" states are those of a MuJoCo body with one free joint; pendulum's is a
@@ -26,7 +27,12 @@ q, v follow Dojo's joint order, listed in ``system.joint_names``.
 
 Controls: forces/torques on the actuated joints — all inputs of sphere, block and
 pendulum; for hopper, halfcheetah and ant every joint except the floating base (whose
-inputs Dojo exposes but a robot cannot actuate; they are held at zero).
+inputs Dojo exposes but a robot cannot actuate; they are held at zero). Frames: ``u`` is
+dual to ``v``, so a floating joint's inputs are [force, world frame; torque, BODY frame]
+(MuJoCo's free-joint convention). Dojo v0.7.1 takes that torque in the world frame
+(src/joints/rotational/input.jl:14); ``dojo_layout.dojo_inputs`` converts it, in the host
+step only, and Dojo's control Jacobian is chained with the same matrix. Other joints' inputs
+are Dojo's joint-frame forces/torques unchanged.
 """
 from __future__ import annotations
 
@@ -51,6 +57,8 @@ from pydojo.backends.dojo_layout import (  # noqa: F401  (re-exported: the backe
     solver_options,
     quaternion_from_rotation_vector,
     rotation_vector_from_quaternion,
+    rotation_matrix_from_rotation_vector,
+    dojo_inputs,
     Layout,
     layout_from_info,
     minimal_from_state,
@@ -60,7 +68,7 @@ from pydojo.backends.dojo_layout import (  # noqa: F401  (re-exported: the backe
 
 
 class _Handle:
-    """A Julia object kept out of JAX's sight (hash and equality by identity)."""
+    """A Python value kept out of JAX's sight (hash and equality by identity)."""
 
     def __init__(self, value: Any):
         self.value = value
@@ -78,7 +86,7 @@ class DojoSystem(eqx.Module):
     n_directions: int = eqx.field(static=True)
     actuation: tuple = eqx.field(static=True)  # rows of actuation_matrix, as tuples
     info: _Handle = eqx.field(static=True)
-    handle: _Handle = eqx.field(static=True)
+    handle: Any = eqx.field(static=True)  # _julia.Handle: the Julia mechanism stays on the Julia thread
 
     @property
     def nq(self) -> int:
@@ -113,16 +121,18 @@ def _step_shapes(system: DojoSystem, gradients: bool):
 
 
 def _julia_step(system: DojoSystem, options: dict, gradients: bool, x, u, mu):
-    """Host side of the callback: one PyDojoBridge.step_minimal! call."""
+    """Host side of the callback: one PyDojoBridge.step_minimal! call (u: pydojo frames, see above)."""
     from pydojo.backends import _julia
 
-    out = _julia.step(system.handle.value, np.asarray(x), np.asarray(u), float(mu), options, gradients)
+    x = np.asarray(x, dtype=np.float64)
+    u_dojo, frames = dojo_inputs(system.layout, x, u)
+    out = _julia.step(system.handle, x, u_dojo, float(mu), options, gradients)
     nc, nd = system.n_contacts, system.n_directions
     values = [out["next_state"], out["phi"], out["gamma"], out["friction"].reshape(nc, nd),
               np.int32(out["result"]), np.int32(out["iterations"]), np.float64(out["eq_residual"]),
               np.float64(out["comp_residual"])]
     if gradients:
-        values += [out["jacobian_state"], out["jacobian_control"]]
+        values += [out["jacobian_state"], out["jacobian_control"] @ frames]
     return tuple(values)
 
 
@@ -183,7 +193,7 @@ class DojoBackend(AbstractBackend):
         return DojoSystem(name=name, mechanism=mechanism, keywords=tuple(sorted(keywords.items())), layout=layout,
                           timestep=info["timestep"], n_contacts=info["n_contacts"],
                           n_directions=info["friction_dimension"], actuation=tuple(map(tuple, actuation)),
-                          info=_Handle(info), handle=_Handle(handle))
+                          info=_Handle(info), handle=handle)
 
     def default_state(self, system: DojoSystem) -> State:
         """Dojo's default initial configuration of the mechanism (``initialize!``)."""
@@ -195,8 +205,7 @@ class DojoBackend(AbstractBackend):
         from pydojo.backends import _julia
 
         x = np.asarray(minimal_from_state(system.layout, q, v))
-        phi = _julia.call(lambda main: _julia.to_numpy(
-            main.PyDojoBridge.contact_distances(system.handle.value, _julia.to_julia_vector(main, x)), 1))
+        phi = _julia.contact_distances(system.handle, x)
         nc, nd = system.n_contacts, system.n_directions
         zero_i = jnp.zeros((), jnp.int32)
         stats = SolverStats(iterations=zero_i, eq_residual=jnp.zeros(()), comp_residual=jnp.zeros(()), result=zero_i)
@@ -240,7 +249,7 @@ class DojoBackend(AbstractBackend):
 
         u_full = np.array(system.actuation) @ np.asarray(_vector("u", u, system.nu))
         x = np.asarray(minimal_from_state(system.layout, state.q, state.v))
-        return _julia.step(system.handle.value, x, u_full, float(mu), self.options, False)
+        return _julia.step(system.handle, x, dojo_inputs(system.layout, x, u_full)[0], float(mu), self.options, False)
 
 
 def _vector(name: str, x, size: int) -> jax.Array:

@@ -71,8 +71,16 @@ def solver_options(**options: Any) -> dict[str, Any]:
     merged = {**SOLVER_OPTIONS, **options}
     if not (merged["rtol"] > 0 and merged["comp_rtol"] > 0 and merged["comp_atol"] >= 0):
         raise ValueError(f"need rtol > 0, comp_rtol > 0, comp_atol >= 0; got {merged}")
-    if not (int(merged["max_iter"]) >= 1 and int(merged["max_ls"]) >= 0):
-        raise ValueError(f"need max_iter >= 1 and max_ls >= 0; got {merged}")
+    for key in ("max_iter", "max_ls"):
+        value = merged[key]
+        try:
+            valid = not isinstance(value, bool) and int(value) == value and value >= 1
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            # max_ls: Dojo's line_search! (src/solver/line_search.jl:7 at v0.7.1) loops
+            # `for n = 1:max_ls`; with 0 it takes no step and returns (Inf, Inf).
+            raise ValueError(f"dojo backend option {key} must be an integer >= 1 (1, 2, ...), got {value!r}")
     return {k: (int(v) if k in ("max_iter", "max_ls") else float(v)) for k, v in merged.items()}
 
 
@@ -148,6 +156,42 @@ def state_from_minimal(layout: Layout, x: jax.Array) -> tuple[jax.Array, jax.Arr
         vs.append(vels)
         i += 2 * dim
     return jnp.concatenate(qs), jnp.concatenate(vs)
+
+
+def rotation_matrix_from_rotation_vector(r) -> np.ndarray:
+    """3x3 matrix of the rotation by |r| about r/|r| (Rodrigues; NumPy, host side)."""
+    r = np.asarray(r, dtype=np.float64)
+    angle = float(np.linalg.norm(r))
+    k = np.array([[0.0, -r[2], r[1]], [r[2], 0.0, -r[0]], [-r[1], r[0], 0.0]])
+    if angle < 1e-8:  # series to second order: I + K + K²/2
+        return np.eye(3) + k + 0.5 * k @ k
+    return np.eye(3) + np.sin(angle) / angle * k + (1.0 - np.cos(angle)) / angle**2 * (k @ k)
+
+
+def dojo_inputs(layout: Layout, x, u) -> tuple[np.ndarray, np.ndarray]:
+    """pydojo's full input vector -> Dojo's, and the matrix F with u_dojo = F u (host side, NumPy).
+
+    Frames. pydojo's ``u`` is dual to its ``v``: for a 6-dof floating joint,
+    [force (world frame), torque (BODY frame)]; every other joint's inputs are Dojo's own.
+    Dojo v0.7.1 takes a Floating joint's force and torque in the parent's frame, the world for
+    a child of the origin (src/joints/translational/input.jl:5-27; src/joints/rotational/input.jl:14
+    gives the body R(q)ᵀ τ h), so the torque is rotated once, here: τ_world = R(q) τ_body with q
+    the orientation at the start of the step (the joint's rotation vector in the minimal state x).
+
+    Only this conversion: Dojo caches R(q)ᵀ τ_world and its state Jacobian ignores that
+    impulse's dependence on q, which is exactly the Jacobian at a fixed body-frame torque;
+    so the chain rule needs ∂x'/∂u = J_dojo F and nothing else (F's own x-dependence cancels).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    u = np.asarray(u, dtype=np.float64)
+    frames = np.eye(layout.nv)
+    i, iu = 0, 0
+    for dim, floating in zip(layout.dimensions, layout.floating):
+        if floating:
+            frames[iu + 3 : iu + 6, iu + 3 : iu + 6] = rotation_matrix_from_rotation_vector(x[i + 3 : i + 6])
+        i += 2 * dim
+        iu += dim
+    return frames @ u, frames
 
 
 def actuation_matrix(mechanism: str, layout: Layout) -> np.ndarray:

@@ -70,3 +70,95 @@ def test_importing_the_backend_does_not_start_julia():
             "print('juliacall' in sys.modules, 'pydojo.backends._julia' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
     assert out.strip().splitlines()[-1].split() == ["False", "False"]
+
+
+FAKE_JULIACALL = textwrap.dedent(
+    """
+    # Stands in for juliacall: the first import fails the way juliapkg's Pkg step does
+    # (subprocess.CalledProcessError, e.g. Dojo's deps/build.jl failing), later ones succeed
+    # unless FAKE_JULIACALL_ALWAYS_FAIL is set.
+    import os, subprocess, threading
+    marker = os.environ["FAKE_JULIACALL_MARKER"]
+    if os.environ.get("FAKE_JULIACALL_ALWAYS_FAIL") or not os.path.exists(marker):
+        open(marker, "w").close()
+        raise subprocess.CalledProcessError(1, ["julia", "--project=env", "-e", "Pkg.add(...)"])
+
+    class JuliaError(Exception):
+        pass
+
+    class _Main:
+        def seval(self, code):
+            self.started_on = threading.current_thread().name
+    Main = _Main()
+    """
+)
+
+THREAD_PROBE = textwrap.dedent(
+    """
+    import gc, threading, time
+    from pydojo.backends import _julia
+    try:
+        main = _julia.julia()
+    except _julia.JuliaUnavailableError as err:
+        print("ERROR:", err)
+        raise SystemExit(0)
+    print("started on", main.started_on, "main thread", threading.main_thread().name)
+    print("called on", _julia.call(lambda m: threading.current_thread().name))
+    released = []
+    class Resource:
+        def __del__(self):
+            released.append(threading.current_thread().name)
+    handle = _julia.call(lambda m: _julia.Handle(Resource()))
+    del handle
+    gc.collect()
+    for _ in range(100):
+        if released:
+            break
+        time.sleep(0.01)
+    print("released on", released)
+    import juliacall
+    def fail(m):
+        raise juliacall.JuliaError("DimensionMismatch: state has length 3")
+    for failing in (fail, lambda m: int("x")):
+        try:
+            _julia.call(failing)
+        except Exception as err:
+            print("raised", type(err).__name__, err.__traceback__ is not None, err.__context__ is None)
+    """
+)
+
+
+def _fake_juliacall(tmp_path, always_fail=False):
+    package = tmp_path / "fake" / "juliacall"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(FAKE_JULIACALL)
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), os.environ.get("PYTHONPATH", "")]),
+           "FAKE_JULIACALL_MARKER": str(tmp_path / "marker")}
+    if always_fail:
+        env["FAKE_JULIACALL_ALWAYS_FAIL"] = "1"
+    return subprocess.run([sys.executable, "-c", THREAD_PROBE], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.timeout(240)
+def test_failed_package_build_is_retried_once_and_julia_stays_on_one_thread(tmp_path):
+    out = _fake_juliacall(tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "deps/build.jl" in out.stderr and "retrying the resolution once" in out.stderr
+    lines = out.stdout.splitlines()
+    started = next(line for line in lines if line.startswith("started on")).split()
+    assert started[2].startswith("pydojo-julia") and started[-1] == "MainThread"
+    assert next(line for line in lines if line.startswith("called on")).split()[2] == started[2]
+    # a Julia object dropped on the main thread is released on the Julia thread
+    assert next(line for line in lines if line.startswith("released on")) == f"released on ['{started[2]}']"
+    # errors raised there reach the caller as plain Python exceptions (message kept, no juliacall values)
+    raised = [line for line in lines if line.startswith("raised")]
+    assert raised == ["raised JuliaError True True", "raised ValueError True True"]
+
+
+@pytest.mark.timeout(240)
+def test_package_installation_failing_twice_is_explained(tmp_path):
+    out = _fake_juliacall(tmp_path, always_fail=True)
+    assert out.returncode == 0, out.stderr
+    assert "ERROR: Julia could not be started for the dojo backend: importing juliacall failed twice" in out.stdout
+    assert "Error building `Dojo`" in out.stdout and 'README.md, section "Julia backend"' in out.stdout

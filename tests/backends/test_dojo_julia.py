@@ -27,7 +27,7 @@ def _julia_missing_reason():
     if importlib.util.find_spec("juliacall") is None:
         return "juliacall is not installed (pip install -e '.[julia]')"
     if shutil.which("julia") is None and not os.environ.get("PYTHON_JULIAPKG_EXE"):
-        return "no Julia executable (put julia 1.9/1.10 on PATH or set PYTHON_JULIAPKG_EXE)"
+        return "no Julia executable (put julia 1.10, at least 1.10.3, on PATH or set PYTHON_JULIAPKG_EXE)"
     return None
 
 

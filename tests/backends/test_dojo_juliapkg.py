@@ -4,6 +4,7 @@ juliapkg's schema (JuliaPy/pyjuliapkg, src/juliapkg/deps.py): top-level "julia" 
 compat specifier) and "packages": {name: {"uuid", optional "version", "path" (relative to
 the json file), "dev", "url", "rev", "subdir"}}.
 """
+import importlib.util
 import json
 import pathlib
 import re
@@ -57,8 +58,9 @@ def test_schema():
 
 def test_versions_are_pinned():
     data = _load()
-    julia = _versions_in(data["julia"], [(1, 8, 5), (1, 9, 4), (1, 10, 3), (1, 10, 9), (1, 11, 1), (2, 0, 0)])
-    assert julia == {(1, 9, 4), (1, 10, 3), (1, 10, 9)}
+    julia = _versions_in(data["julia"], [(1, 8, 5), (1, 9, 4), (1, 10, 0), (1, 10, 2), (1, 10, 3), (1, 10, 9),
+                                         (1, 11, 1), (2, 0, 0)])
+    assert julia == {(1, 10, 3), (1, 10, 9)}  # juliacall >= 0.9.29 needs Julia >= 1.10.3; Dojo was released on <= 1.9
     dojo = data["packages"]["Dojo"]
     assert dojo["uuid"] == DOJO_UUID
     assert _versions_in(dojo["version"], [(0, 7, 0), (0, 7, 1), (0, 7, 2)]) == {(0, 7, 1)}
@@ -90,9 +92,11 @@ def test_julia_package_compat_covers_every_dependency_and_matches_the_pins():
     assert project["deps"]["Dojo"] == DOJO_UUID and project["deps"]["DojoEnvironments"] == DOJO_ENVIRONMENTS_UUID
     pins = _load()["packages"]
     assert project["compat"]["Dojo"] == pins["Dojo"]["version"]
-    assert _versions_in(project["compat"]["DojoEnvironments"], [(0, 5, 2)]) == {(0, 5, 2)}
-    juliapkg_julia = _versions_in(_load()["julia"], [(1, 9, 0), (1, 10, 0), (1, 10, 5)])
-    assert juliapkg_julia <= _versions_in(project["compat"]["julia"], [(1, 9, 0), (1, 10, 0), (1, 10, 5)])
+    assert _versions_in(project["compat"]["DojoEnvironments"], [(0, 5, 2), (0, 5, 3)]) == {(0, 5, 2)}
+    candidates = [(1, 9, 0), (1, 10, 0), (1, 10, 5), (1, 11, 2)]
+    juliapkg_julia = _versions_in(_load()["julia"], candidates)
+    assert juliapkg_julia and juliapkg_julia <= _versions_in(project["compat"]["julia"], candidates)
+    assert (1, 9, 0) not in _versions_in(project["compat"]["julia"], candidates)
 
 
 def test_root_project_uses_the_package_by_path():
@@ -116,3 +120,17 @@ def test_one_testset_per_included_file():
 def test_juliapkg_json_ships_with_the_package():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "juliapkg.json" in pyproject["tool"]["setuptools"]["package-data"]["pydojo"]
+
+
+def test_julia_version_agrees_with_juliacall_and_the_messages():
+    """juliacall's own juliapkg.json (where installed) admits every Julia ours does; no message names 1.9."""
+    data = _load()
+    candidates = [(1, 9, 4), (1, 10, 0), (1, 10, 3), (1, 10, 9), (1, 11, 1)]
+    ours = _versions_in(data["julia"], candidates)
+    juliacall = importlib.util.find_spec("juliacall")
+    if juliacall is not None:
+        theirs = json.loads((pathlib.Path(juliacall.origin).parent / "juliapkg.json").read_text())["julia"]
+        assert ours <= _versions_in(theirs, candidates), (data["julia"], theirs)
+    hint = (ROOT / "pydojo" / "backends" / "_julia.py").read_text()
+    assert "1.10.3" in hint and "1.9" not in hint
+    assert "1.9/1.10" not in (ROOT / "tests" / "backends" / "test_dojo_julia.py").read_text()

@@ -75,3 +75,37 @@ def test_layout_from_joint_dimensions():
     layout = dojo.layout_from_info(["floating_base", "hip_1", "ankle_1"], [6, 1, 1])
     assert layout.floating == (True, False, False)
     assert dojo.layout_from_info(["floating_joint", "thigh"], [3, 1]).floating == (False, False)
+
+
+@pytest.mark.parametrize("rotvec", [np.zeros(3), 1e-9 * RNG.normal(size=3), 1e-4 * RNG.normal(size=3),
+                                    RNG.normal(size=3), [0.0, 0.0, 3.1]])
+def test_rotation_matrix_matches_scipy(rotvec):
+    rotvec = np.asarray(rotvec, dtype=float)
+    np.testing.assert_allclose(dojo.rotation_matrix_from_rotation_vector(rotvec),
+                               Rotation.from_rotvec(rotvec).as_matrix(), atol=1e-14)
+
+
+def test_floating_torques_go_from_body_to_world_frame():
+    """pydojo's u for a floating joint is [force (world), torque (body)]; Dojo v0.7.1 takes both in the world
+    frame and applies R(q)ᵀ τ to the body (src/joints/rotational/input.jl:14). Hinges are left alone."""
+    layout = dojo.Layout((6, 1), (True, False))
+    x = np.concatenate([[0.1, -0.2, 0.7], RNG.normal(size=3), RNG.normal(size=6), [0.3], [-0.4]])
+    u = RNG.normal(size=7)
+    u_dojo, frames = dojo.dojo_inputs(layout, x, u)
+    q, _ = dojo.state_from_minimal(layout, jnp.asarray(x))
+    w, xyz = float(q[3]), np.asarray(q[4:7])
+    body_to_world = Rotation.from_quat(np.r_[xyz, w])  # the body's orientation in pydojo's state
+    np.testing.assert_allclose(u_dojo[:3], u[:3], atol=1e-15)  # force: world frame in both
+    np.testing.assert_allclose(u_dojo[3:6], body_to_world.apply(u[3:6]), atol=1e-13)
+    np.testing.assert_allclose(body_to_world.inv().apply(u_dojo[3:6]), u[3:6], atol=1e-13)  # what the body gets
+    np.testing.assert_allclose(u_dojo[6], u[6])  # hinge torque unchanged
+    np.testing.assert_allclose(frames @ u, u_dojo, atol=1e-15)
+    np.testing.assert_allclose(frames[3:6, 3:6], body_to_world.as_matrix(), atol=1e-13)
+    # a control Jacobian in Dojo's frames chains to pydojo's with the same matrix
+    jac_dojo = RNG.normal(size=(14, 7))
+    du = 1e-7 * RNG.normal(size=7)
+    np.testing.assert_allclose((jac_dojo @ frames) @ du, jac_dojo @ (dojo.dojo_inputs(layout, x, u + du)[0] - u_dojo),
+                               atol=1e-15)
+    # no floating joint: identity
+    hinge = dojo.Layout((1,), (False,))
+    np.testing.assert_array_equal(dojo.dojo_inputs(hinge, [0.2, 0.1], [3.0])[1], np.eye(1))

@@ -1,6 +1,6 @@
 """Option mapping of the dojo backend (pydojo names/options -> Dojo mechanism names/keywords).
 
-The expected Dojo keywords are the ones DojoEnvironments v0.7.1's constructors declare
+The expected Dojo keywords are the ones DojoEnvironments' constructors declare at Dojo's tag v0.7.1
 (DojoEnvironments/src/mechanisms/<name>/mechanism.jl) and julia/src/mechanisms.jl accepts.
 """
 import pathlib
@@ -64,8 +64,25 @@ def test_solver_options():
         dojo.DojoBackend(btol=1e-3)
     with pytest.raises(ValueError, match="rtol > 0"):
         dojo.solver_options(rtol=0.0)
-    with pytest.raises(ValueError, match="max_iter >= 1"):
+    with pytest.raises(ValueError, match="max_iter must be an integer >= 1"):
         dojo.solver_options(max_iter=0)
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "3", None])
+def test_max_ls_below_one_is_refused(value):
+    """Dojo v0.7.1's line_search! loops `for n = 1:max_ls`: with 0 it takes no step and returns (Inf, Inf)."""
+    with pytest.raises(ValueError) as err:
+        dojo.solver_options(max_ls=value)
+    assert "dojo backend option max_ls must be an integer >= 1 (1, 2, ...)" in str(err.value)
+    with pytest.raises(ValueError, match="max_ls must be an integer >= 1"):
+        dojo.DojoBackend(max_ls=value)
+    assert dojo.solver_options(max_ls=1)["max_ls"] == 1 and dojo.solver_options(max_ls=4.0)["max_ls"] == 4
+
+
+def test_julia_options_refuse_max_ls_below_one_too():
+    """julia/src/central_path.jl's CentralPathOptions checks the same bound (read, not run: no Julia here)."""
+    text = (JULIA_MECHANISMS.parent / "central_path.jl").read_text()
+    assert "max_ls >= 1 ||" in text and "max_ls >= 0" not in text
 
 
 def test_actuation_skips_the_floating_base_of_robots_only():
