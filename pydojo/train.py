@@ -9,22 +9,55 @@ from __future__ import annotations
 
 import os
 import pathlib
+import sys
 from typing import Any
 
 import hydra
 from hydra.utils import get_method
 from omegaconf import DictConfig, OmegaConf
 
+from pydojo.options import UnknownOptions
+from pydojo.training.resume import prepare_run_dir
+
 CONFIG_DIR = str(pathlib.Path(__file__).resolve().parent.parent / "conf")
 
 
+def experiment_files(name: str) -> list[pathlib.Path]:
+    """conf/experiment/<name>.yaml and the experiment files it builds on (its defaults list), in order."""
+    path = pathlib.Path(CONFIG_DIR) / "experiment" / f"{name}.yaml"
+    if not path.is_file():
+        return []
+    files = []
+    for entry in OmegaConf.load(path).get("defaults", []) or []:
+        if isinstance(entry, str) and entry != "_self_" and not entry.startswith("/"):
+            files += experiment_files(entry)
+    return files + [path]
+
+
+def experiment_hint(err: UnknownOptions, experiment: str | None) -> str:
+    """Which of the refused options an experiment file set, and the override that drops them: the options of
+    a group the experiment configured stay when another group option is chosen (``policy=mlp``)."""
+    if not experiment:
+        return ""
+    found = [(path, name) for path in experiment_files(experiment) for name in err.names
+             if OmegaConf.select(OmegaConf.load(path), f"{err.where}.{name}", default=None) is not None]
+    if not found:
+        return ""
+    origin = ", ".join(f"{err.where}.{name} ({path.relative_to(pathlib.Path(CONFIG_DIR).parent)})" for path, name in found)
+    drop = " ".join(f"'~{err.where}.{name}'" for _, name in found)
+    return f"\nthese came from experiment={experiment}: {origin}; drop them with {drop}"
+
+
 def run(cfg: DictConfig, run_dir: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Validate ``cfg``, write the resolved config into ``run_dir`` and call its trainer."""
+    """Validate ``cfg``, check it against the record of a run being resumed, write the resolved config
+    into ``run_dir`` and call its trainer."""
     if cfg.get("trainer") in (None, "???"):
         raise ValueError("no trainer selected: pass experiment=<name> (see conf/experiment/)")
+    seed = cfg.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
     run_dir = pathlib.Path(run_dir if run_dir is not None else os.getcwd())
-    run_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+    prepare_run_dir(run_dir, OmegaConf.to_container(cfg, resolve=True))
     trainer = get_method(cfg.trainer)
     return trainer(cfg, run_dir)
 
@@ -33,7 +66,15 @@ def run(cfg: DictConfig, run_dir: str | os.PathLike | None = None) -> dict[str, 
 def main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    run(cfg, HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.get()
+    try:
+        run(cfg, hydra_cfg.runtime.output_dir)
+    except ValueError as err:  # pydojo's own validation errors: one message, exit status 2
+        if os.environ.get("PYDOJO_TRACEBACK") == "1":
+            raise
+        hint = experiment_hint(err, hydra_cfg.runtime.choices.get("experiment")) if isinstance(err, UnknownOptions) else ""
+        print(f"pydojo-train: error: {err}{hint}\n(set PYDOJO_TRACEBACK=1 for the full traceback)", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

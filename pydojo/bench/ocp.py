@@ -1,6 +1,6 @@
 """``python -m pydojo.bench ocp [--quick]``: the structured JAX interior-point solver vs IPOPT (CasADi).
 
-Prints, from one run: time per solve of the jitted solver at batch 1 and 64 (8 chunks of 8 vmapped lanes) against IPOPT's
+Prints, from one run: time per solve of the jitted solver at batch 1 and 64 (one 64-wide vmap) against IPOPT's
 time per solve (one problem after another) on cartpole H = 30 and quadrotor H = 50, iteration
 counts of both, and the time of one IDOC vector–Jacobian product for H ∈ {10, 50, 200}.
 Initial states: the task's starts with uniform perturbations; θ perturbed from the truth.
@@ -18,9 +18,6 @@ import pydojo  # noqa: F401  (x64)
 from pydojo import envs
 from pydojo.ocp import idoc, ipm
 from pydojo.ocp.ipopt import IpoptSolver
-
-LANES = 8
-
 
 def _starts(env, batch, key):
     base = jnp.asarray(env.initial_states)[jnp.arange(batch) % len(env.initial_states)]
@@ -45,13 +42,11 @@ def bench_solvers(quick: bool):
         theta = env.perturbed_theta(jax.random.PRNGKey(0), 0.2)
         opts = ipm.IPMOptions(tol=1e-8)
         one = jax.vmap(lambda x: ipm.solve(ocp, x, theta, opts))
-        # batch 64 = 8 sequential chunks of 8 vmapped lanes: one vmap over 64 lanes of the nested
-        # solver loops hangs XLA's CPU runtime with jaxlib 0.10.1 here (batch 8 does not).
-        batched = jax.jit(lambda X: jax.lax.map(one, X.reshape(-1, LANES, X.shape[-1])))
+        # one 64-wide vmap (it hung with XLA:CPU's fusion emitters, which importing pydojo turns off: pydojo._xla)
+        batched = jax.jit(one)
         x64 = _starts(env, 64, jax.random.PRNGKey(1))
         t1, s1 = _timed(jax.jit(one), x64[:1], repeats=3 if quick else 10)
         t64, s64 = _timed(batched, x64, repeats=1 if quick else 3)
-        s64 = jax.tree_util.tree_map(lambda a: a.reshape(64, *a.shape[2:]), s64)
         ipopt = IpoptSolver(ocp, tol=1e-8)
         n_ip = 4 if quick else 16
         ip_times, ip_iters, ip_ok = [], [], 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from pydojo.ocp.idoc import IDOCOptions, vjp
+from pydojo.options import checked_options
 from pydojo.ocp.ipm import IPMOptions, Solution
 from pydojo.ocp.ipm import solve as solve_ipm
 from pydojo.ocp.problem import OCP, Theta, box_constraints
@@ -21,12 +22,14 @@ def make_solver(ocp: OCP, name: str = "ipm", options: dict[str, Any] | None = No
     IPMOptions or IpoptSolver respectively."""
     options = dict(options or {})
     if name == "ipm":
-        opts = IPMOptions(**options)
+        opts = IPMOptions(**checked_options(IPMOptions, options, "ocp.ipm"))
         return lambda x_init, theta, warm=None: solve_ipm(ocp, x_init, theta, opts, warm)
     if name == "ipopt":
         from pydojo.ocp.ipopt import callback_solver
 
-        return callback_solver(ocp, **options)
+        from pydojo.ocp.ipopt import IpoptSolver
+
+        return callback_solver(ocp, **checked_options(IpoptSolver, options, "ocp.ipopt", skip=("ocp",)))
     raise ValueError(f"unknown OCP solver {name!r}; valid: {SOLVERS}")
 
 

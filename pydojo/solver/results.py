@@ -35,7 +35,7 @@ _MESSAGES = {
     RESULTS.nonfinite: "NaN or Inf appeared in the problem data or in the iterates",
     RESULTS.singular_linear_system: "the Newton system was singular or too ill-conditioned to solve",
     RESULTS.line_search_failed: "the line search could not reduce the residual",
-    RESULTS.infeasible: "the problem appears infeasible (iterates diverged)",
+    RESULTS.infeasible: "the problem is infeasible (a Farkas certificate from the data, or the iterates diverged)",
 }
 
 

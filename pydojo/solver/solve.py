@@ -13,7 +13,8 @@ from pydojo.solver.implicit import attach_implicit_gradient
 from pydojo.solver.newton import SchurNewton, newton_solver
 from pydojo.solver.options import Solution, SolverOptions, Stats
 from pydojo.solver.problems import MCP, check_lcp_data, lcp_problem
-from pydojo.solver.results import raise_if_failed
+from pydojo.solver.certificates import lcp_infeasibility_certificate
+from pydojo.solver.results import RESULTS, raise_if_failed
 
 
 def _check_mu(problem: MCP, mu) -> None:
@@ -107,6 +108,15 @@ def _run_batchable(problem: MCP, options: SolverOptions, data, mu_pair, w0):
 
 
 def solve_lcp(F, q, mu, *, options: SolverOptions = SolverOptions(), throw: bool = True) -> Solution:
-    """The LCP s = Fλ + q, λ, s ≥ 0, λ∘s = μ·1 (μ → 0: the exact LCP)."""
+    """The LCP s = Fλ + q, λ, s ≥ 0, λ∘s = μ·1 (μ → 0: the exact LCP). Called on concrete data, a
+    failed solve whose data certify that no feasible point exists reports ``RESULTS.infeasible``
+    (``pydojo.solver.certificates``); under jit/vmap the interior point's own status is returned."""
     F, q = check_lcp_data(F, q)
-    return solve(lcp_problem(q.shape[0]), (F, q), mu, options=options, throw=throw)
+    problem = lcp_problem(q.shape[0])
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves((F, q, mu))):
+        return solve(problem, (F, q), mu, options=options, throw=throw)
+    # Concrete data: a failed solve whose data admit no feasible point is reported as infeasible (Farkas).
+    sol = solve(problem, (F, q), mu, options=options, throw=False)
+    if int(sol.result) != RESULTS.successful and lcp_infeasibility_certificate(F, q) is not None:
+        sol = eqx.tree_at(lambda t: t.result, sol, jnp.asarray(RESULTS.infeasible, jnp.int32))
+    return raise_if_failed(sol, sol.result, "pydojo.solver.solve_lcp") if throw else sol

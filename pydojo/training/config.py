@@ -13,6 +13,7 @@ import jax
 from omegaconf import DictConfig, OmegaConf
 
 from pydojo.estimators import make_estimator
+from pydojo.options import checked_options
 from pydojo.policies import make_policy
 from pydojo.smoothing import make_schedule
 from pydojo.training.model_fit import FIT_METHODS, ParamSpec
@@ -76,11 +77,7 @@ class TrainSettings:
 
 
 def _dataclass_from(cls, values: dict, where: str):
-    allowed = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - allowed)
-    if unknown:
-        raise ValueError(f"unknown option(s) {unknown} in {where}; valid options: {', '.join(sorted(allowed))}")
-    return cls(**values)
+    return cls(**checked_options(cls, values, where))
 
 
 def _group(cfg: dict, name: str) -> tuple[str, dict]:

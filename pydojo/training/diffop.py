@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 from pydojo import envs
 from pydojo.estimators.diffop import DiffOPEstimator
 from pydojo.ocp import SOLVERS, IDOCOptions, make_solver
+from pydojo.options import checked_options
 from pydojo.policies.ocp import MODES, OCPPolicy
 from pydojo.training import records
 from pydojo.training.compiled import enable_compilation_cache
@@ -53,9 +54,18 @@ def validate(cfg: DictConfig) -> dict:
             raise ValueError(f"diffop trainer: {name}={value!r} is not one of {allowed}")
     if "name" not in c["env"]:
         raise ValueError("diffop trainer: env.name is required")
-    for key in ("iterations", "eval_every", "checkpoint_every"):
-        if not (isinstance(c["diffop"][key], int) and c["diffop"][key] >= 1):
-            raise ValueError(f"diffop trainer: diffop.{key} must be an integer >= 1, got {c['diffop'][key]!r}")
+    d = c["diffop"]
+    for key in ("iterations", "eval_every", "checkpoint_every", "num_trajectories"):
+        if not (isinstance(d[key], int) and not isinstance(d[key], bool) and d[key] >= 1):
+            raise ValueError(f"diffop trainer: diffop.{key} must be an integer >= 1, got {d[key]!r}")
+    for key, low, strict in (("learning_rate", 0, True), ("sigma", 0, True), ("max_grad_norm", 0, True),
+                             ("theta_perturbation", 0, False)):
+        value = d[key]
+        if value is None and key == "max_grad_norm":
+            continue
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not (value > low if strict else value >= low):
+            raise ValueError(f"diffop trainer: diffop.{key} must be a number {'>' if strict else '>='} {low}, got {value!r}")
     return c
 
 
@@ -67,7 +77,7 @@ def build(c: dict):
     horizon = o["step_horizon"] if d["mode"] == "step" else env.episode_length
     ocp = env.diffop_ocp(horizon, constrained=o["constrained"])
     solver = make_solver(ocp, o["solver"], o[o["solver"]])
-    policy = OCPPolicy(ocp, solver, d["mode"], IDOCOptions(**o["idoc"]), throw=o["throw"])
+    policy = OCPPolicy(ocp, solver, d["mode"], IDOCOptions(**checked_options(IDOCOptions, o["idoc"], "ocp.idoc")), throw=o["throw"])
     estimator = DiffOPEstimator(d["sigma"], d["beta"], d["num_trajectories"], d["baseline"], d["antithetic"])
     return env, policy, estimator
 
@@ -131,12 +141,8 @@ def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     theta = env.perturbed_theta(k_theta, d["theta_perturbation"])
     state = {"theta": theta, "previous_theta": theta, "opt_state": optimizer.init(theta), "key": key, "iteration": jnp.asarray(0)}
     log = records.MetricsLog(run_dir)
-    latest = records.latest_checkpoint(run_dir)
-    if latest is not None:  # exact resume
-        state = records.restore_checkpoint(latest, state)
-        log.truncate_after(int(state["iteration"]) - 1)
+    state, start = records.resume(run_dir, state, log, lambda t: t["iteration"])  # exact resume
     true_cost = float(jnp.mean(evaluate(env.true_theta())[0]))
-    start = int(state["iteration"])
     for it in records.progress(range(start, d["iterations"]), total=d["iterations"], initial=start,
                                desc=f"diffop {c['env']['name']} {d['mode']}"):
         row = {"iteration": it}

@@ -143,12 +143,7 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -
     optimizer = make_optimizer(s)
     state = initial_state(run, optimizer)
     log = records.MetricsLog(run_dir)
-    ckpt = records.latest_checkpoint(run_dir)
-    if ckpt is not None:
-        state = records.restore_checkpoint(ckpt, state)
-        log.truncate_after(int(state.iteration) - 1)
-    else:
-        log.truncate_after(-1)
+    state, _ = records.resume(run_dir, state, log, lambda t: t.iteration)
     state = committed(state)
     root = jax.random.PRNGKey(seed)
     filt = trainable_filter(run.policy)
@@ -211,10 +206,7 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -
         last = row
         bar.set_postfix(ret=float(row["train_return"]))
         if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1:
-            path = records.save_checkpoint(run_dir, n + 1, state)
-            for old in path.parent.glob("ckpt_*.eqx"):
-                if old != path:
-                    old.unlink()
+            records.save_checkpoint(run_dir, n + 1, state)
     figure = records.plot_learning_curve(log.read(), run_dir / "figures" / "learning_curve.png", "eval_return", title)
     final = {k: float(v) for k, v in last.items() if v is not None} if last else {}
     final.update(figure=str(figure), metrics=str(log.path))

@@ -8,7 +8,10 @@ exactly.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import logging
 import math
 import os
 import pathlib
@@ -17,6 +20,8 @@ from typing import Any, Iterable
 import equinox as eqx
 import jax
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 
 def _plain(value):
@@ -75,19 +80,36 @@ def _checkpoint_dir(run_dir) -> pathlib.Path:
     return pathlib.Path(run_dir) / "checkpoints"
 
 
-def save_checkpoint(run_dir, iteration: int, tree: Any) -> pathlib.Path:
-    """Write ``tree`` (any pytree of arrays) as checkpoint ``iteration`` and mark it latest."""
+KEEP_CHECKPOINTS = 3  # the newest K checkpoints are kept: a damaged newest one falls back to the one before
+_MAGIC = b"PYDOJO-CKPT-SHA256 "  # header: magic, 64 hex digits of the payload's SHA-256, newline
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read back (truncated, corrupted, or of another run's structure)."""
+
+
+def save_checkpoint(run_dir, iteration: int, tree: Any, keep: int = KEEP_CHECKPOINTS) -> pathlib.Path:
+    """Write ``tree`` (any pytree of arrays) as checkpoint ``iteration``, with a SHA-256 of its bytes, mark it
+    latest and delete all but the newest ``keep`` checkpoints. Every file is written to a temporary name,
+    fsynced and renamed, so a kill at any moment leaves the previous checkpoints intact."""
+    if keep < 1:
+        raise ValueError(f"keep must be >= 1 checkpoint, got {keep}")
     directory = _checkpoint_dir(run_dir)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"ckpt_{iteration:07d}.eqx"
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
-        eqx.tree_serialise_leaves(f, tree)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, tree)
+    payload = buffer.getvalue()
+    _write_atomic(path, _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
     _write_atomic(directory / "latest", path.name.encode())
+    for old in _checkpoints(directory)[:-keep]:
+        old.unlink(missing_ok=True)
     return path
+
+
+def _checkpoints(directory: pathlib.Path) -> list[pathlib.Path]:
+    """Checkpoint files, oldest first (by iteration number)."""
+    return sorted(directory.glob("ckpt_*.eqx")) if directory.is_dir() else []
 
 
 def latest_checkpoint(run_dir) -> pathlib.Path | None:
@@ -98,13 +120,54 @@ def latest_checkpoint(run_dir) -> pathlib.Path | None:
     name = pointer.read_text().strip() if pointer.exists() else ""
     if name and (directory / name).is_file():
         return directory / name
-    found = sorted(directory.glob("ckpt_*.eqx")) if directory.is_dir() else []
+    found = _checkpoints(directory)
     return found[-1] if found else None
 
 
 def restore_checkpoint(path, template: Any) -> Any:
-    """Read a checkpoint into a pytree with the structure (and dtypes) of ``template``."""
-    return eqx.tree_deserialise_leaves(path, template)
+    """Read a checkpoint into a pytree with the structure (and dtypes) of ``template``; verifies the
+    checksum and raises ``CheckpointError`` naming the file if the bytes are damaged or do not fit."""
+    path = pathlib.Path(path)
+    data = path.read_bytes()
+    if data.startswith(_MAGIC):
+        header, _, payload = data[len(_MAGIC):].partition(b"\n")
+        if hashlib.sha256(payload).hexdigest().encode() != header:
+            raise CheckpointError(f"{path}: checksum mismatch (the file is truncated or corrupted)")
+    else:  # written before checksums were added: nothing to verify against
+        payload = data
+    try:
+        return eqx.tree_deserialise_leaves(io.BytesIO(payload), template)
+    except Exception as err:  # equinox/numpy report leaf paths, not the file
+        raise CheckpointError(f"{path}: cannot be read into this run's state ({type(err).__name__}: {err})") from None
+
+
+def resume(run_dir, template: Any, log: "MetricsLog", iteration_of) -> tuple[Any, int]:
+    """(state, first iteration to run) for a run directory: the newest intact checkpoint restored into
+    ``template`` (a damaged one is skipped with a warning naming it), the metrics log cut to the
+    iterations it covers; with no checkpoint, ``template`` and an emptied log (a run killed before its
+    first checkpoint starts again from 0 without duplicate rows). ``iteration_of(state)`` reads the
+    number of completed iterations. Raises ``CheckpointError`` if checkpoints exist but none is intact."""
+    directory = _checkpoint_dir(run_dir)
+    newest = latest_checkpoint(run_dir)
+    candidates = ([newest] if newest else []) + [p for p in reversed(_checkpoints(directory)) if p != newest]
+    bad = []
+    for path in candidates:
+        try:
+            state = restore_checkpoint(path, template)
+        except CheckpointError as err:
+            bad.append(str(err))
+            logger.warning("skipping damaged checkpoint: %s", err)
+            continue
+        start = int(iteration_of(state))
+        log.truncate_after(start - 1)
+        message = f"resuming from iteration {start} of {pathlib.Path(run_dir)} ({path.name})"
+        logger.info(message)  # Hydra shows it on the console and in train.log
+        return state, start
+    if bad:
+        raise CheckpointError("no intact checkpoint to resume from:\n  " + "\n  ".join(bad)
+                              + f"\nmove {directory} away to start this run again from iteration 0")
+    log.truncate_after(-1)
+    return template, 0
 
 
 def plot_learning_curve(metrics: Iterable[dict], path, key: str, title: str = "") -> pathlib.Path:

@@ -49,6 +49,11 @@ def test_registry_rejects_unknown_names_and_options():
         envs.make("block", fricton=0.3)
     with pytest.raises(ValueError, match="frame_skip must be >= 1"):
         envs.make("ball", frame_skip=0)
+    for bad in (-1e-3, float("nan"), "big"):  # refused at make time, not at the first step
+        with pytest.raises(ValueError, match=f"schedule must be a constant mu_sc >= 0 .* got {bad!r}"):
+            envs.make("ball", schedule=bad)
+    with pytest.raises(ValueError, match="episode_length must be an integer >= 1, got 0"):
+        envs.make("ball", episode_length=0)
 
 
 @pytest.mark.timeout(120)
@@ -70,6 +75,13 @@ def test_gymnasium_wrapper_and_render():
     for t in range(3):
         obs, reward, terminated, truncated, info = genv.step(genv.action_space.sample())
     assert truncated and not terminated and np.isfinite(reward) and "solver_result" in info
+    genv.reset(seed=1)
+    for bad in ([np.nan], [np.inf]):  # the project's message, at once, not an XLA callback error
+        with pytest.raises(ValueError, match=r"BlockEnv: action contains NaN or Inf"):
+            genv.step(np.array(bad))
+    with pytest.raises(ValueError, match=r"action has shape \(2,\), expected \(1,\)"):
+        genv.step(np.zeros(2))
+    genv.step(genv.action_space.sample())  # the episode goes on after a refused action
     try:
         frame = genv.render()
     except RuntimeError as err:  # no GL backend on this machine: the error must say so

@@ -75,3 +75,29 @@ def test_bad_options_and_cones():
     prob = MCP(residual=lambda y, lam, s, c: s - lam + c, n_y=1, cone=Cone(n_orthant=1))
     with pytest.raises(ValueError, match=r"init_y must have shape \(1,\)"):
         solve(prob, jnp.ones(2), 0.1, init_y=jnp.ones(3))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("F,q", [(-np.eye(3), -np.ones(3)),                      # s = -λ - 1 < 0 for all λ >= 0
+                                 (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([-1.0, -1.0])),  # s₂ = -1
+                                 (np.array([[1.0, -1.0], [-1.0, 1.0]]), np.array([-1.0, -1.0]))])  # s₁ + s₂ = -2
+def test_infeasible_lcp_is_reported_as_infeasible(F, q):
+    from pydojo.solver.certificates import lcp_infeasibility_certificate
+
+    y = lcp_infeasibility_certificate(F, q)
+    assert y is not None and np.all(y >= 0) and np.all(F.T @ y <= 1e-9) and q @ y < 0
+    sol = solve_lcp(jnp.asarray(F), jnp.asarray(q), 1e-8, throw=False)
+    assert int(sol.result) == RESULTS.infeasible
+    with pytest.raises(eqx.EquinoxRuntimeError, match="infeasible"):
+        solve_lcp(jnp.asarray(F), jnp.asarray(q), 1e-8)
+
+
+@pytest.mark.timeout(120)
+def test_a_feasible_lcp_has_no_infeasibility_certificate():
+    """The certificate is not a label for every failure: feasible data (here an LCP with a solution the
+    solver is stopped short of) keep the solver's own status."""
+    from pydojo.solver.certificates import lcp_infeasibility_certificate
+
+    assert lcp_infeasibility_certificate(np.asarray(F2), np.asarray(Q2)) is None
+    sol = solve_lcp(F2, Q2, 1e-10, options=SolverOptions(max_iter=2), throw=False)
+    assert int(sol.result) == RESULTS.max_iterations_reached

@@ -38,6 +38,14 @@ def test_bad_config_values_fail_before_work(tmp_path):
         run(_cfg("experiment=diffop_cartpole", "ocp.solver=snopt"), tmp_path)
     with pytest.raises(ValueError, match="unknown option"):
         run(_cfg("experiment=diffop_cartpole", "+env.mass=2.0"), tmp_path)
+    for override, message in [("diffop.learning_rate=-0.05", "diffop.learning_rate must be a number > 0, got -0.05"),
+                              ("diffop.sigma=0", "diffop.sigma must be a number > 0"),
+                              ("diffop.num_trajectories=abc", "diffop.num_trajectories must be an integer >= 1"),
+                              ("+ocp.ipm.foo=1", r"unknown option\(s\) \['foo'\] in ocp.ipm; valid options: .*max_iter"),
+                              ("ocp.ipm.max_iter=1.5", "ocp.ipm.max_iter must be an integer, got 1.5"),
+                              ("+ocp.idoc.bar=1", r"unknown option\(s\) \['bar'\] in ocp.idoc; valid options: hessian_reg, threshold")]:
+        with pytest.raises(ValueError, match=message):
+            run(_cfg("experiment=diffop_cartpole", override), tmp_path)
     assert not (tmp_path / "metrics.jsonl").exists()
 
 
@@ -56,7 +64,12 @@ def test_tiny_run_and_exact_resume(tmp_path):
     ends at exactly the θ of an uninterrupted 3-iteration run. (Same compiled functions as the learning test
     below: the trainer caches them per config, ignoring the loop lengths.)"""
     base = ["experiment=diffop_cartpole", "diffop.eval_every=1", "diffop.checkpoint_every=1"]
+    run(_cfg(*base, "diffop.iterations=2"), tmp_path / "a")  # as if killed before its first checkpoint:
+    (tmp_path / "a" / "checkpoints" / "ckpt_0000001.eqx").unlink()  # rows 0, 1 logged, no checkpoint left
+    (tmp_path / "a" / "checkpoints" / "ckpt_0000002.eqx").unlink()
     first = run(_cfg(*base, "diffop.iterations=2"), tmp_path / "a")
+    rows = [json.loads(line) for line in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows if "train_cost" in r] == [0, 1]  # restarted from 0, no duplicate rows
     assert (tmp_path / "a" / "figures" / "learning_curve.png").exists()
     assert (tmp_path / "a" / "config.yaml").exists() and records.latest_checkpoint(tmp_path / "a") is not None
     assert np.isfinite(first["final_cost"])

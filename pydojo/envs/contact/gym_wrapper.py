@@ -56,7 +56,12 @@ class GymnasiumEnv(gymnasium.Env):
     def step(self, action):
         if self._state is None:
             raise RuntimeError("call reset() before step()")
-        self._state = self._step(self._state, jnp.asarray(action, dtype=jnp.float64))
+        action = np.asarray(action, dtype=np.float64)
+        if action.shape != (self.env.action_size,):
+            raise ValueError(f"{type(self.env).__name__}: action has shape {action.shape}, expected ({self.env.action_size},)")
+        if not np.all(np.isfinite(action)):  # checked here: inside jit it would surface as an XLA callback error
+            raise ValueError(f"{type(self.env).__name__}: action contains NaN or Inf: {action}")
+        self._state = self._step(self._state, jnp.asarray(action))
         self._t += 1
         info: dict[str, Any] = {k: np.asarray(v) for k, v in self._state.info.items()}
         return (np.asarray(self._state.obs), float(self._state.reward), bool(self._state.done),

@@ -24,6 +24,10 @@ class BallEnv(ContactEnv):
     goal_velocity: jax.Array
     episode_length: int = eqx.field(static=True)
 
+    def __check_init__(self):
+        if self.episode_length < 1:
+            raise ValueError(f"episode_length must be an integer >= 1, got {self.episode_length}")
+
     @property
     def observation_size(self) -> int:
         return 6
