@@ -6,9 +6,10 @@ which compile some batched solver loops into loops that never end (``pydojo._xla
 """
 import jax
 
-from pydojo import _xla
+from pydojo import _quiet, _xla
 
 _xla.configure()
+_quiet.install()  # known-harmless dependency notices (pydojo._quiet)
 jax.config.update("jax_enable_x64", True)
 
 __version__ = "0.1.0"

@@ -51,3 +51,12 @@ def test_train_without_an_experiment_is_a_clear_error(tmp_path):
 
     with pytest.raises(ValueError, match="no trainer selected: pass experiment=<name>"):
         run(OmegaConf.create({"trainer": "???", "seed": 0}), tmp_path)
+
+
+@pytest.mark.timeout(300)
+def test_figures_without_saved_runs_are_listed_with_their_commands_and_the_rest_are_drawn(tmp_path):
+    out = _run("-m", "pydojo.figures", "fig5", "fig1", "fig6", "--runs", str(tmp_path / "no_runs"), "--out", str(tmp_path))
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert (tmp_path / "fig1_contact_aware_mu.png").exists() and "fig1: wrote" in out.stdout
+    assert "fig5: not drawn" in out.stdout and "fig6: not drawn" in out.stdout
+    assert "pydojo-train -m experiment=fig5 +sweep=fig5" in out.stderr and "+sweep=fig6" in out.stderr

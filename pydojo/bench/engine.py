@@ -16,12 +16,14 @@ import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
-from mujoco import mjx
 
+from pydojo._quiet import import_mjx
 from pydojo import envs
 from pydojo.engine import step
 from pydojo.engine.contact import contact_problem
 from pydojo.engine.terms import model_terms
+
+mjx = import_mjx()  # mujoco.mjx without its Warp-probe notices
 
 MODELS = ("hopper", "halfcheetah", "ant")
 

@@ -134,11 +134,19 @@ def pair_mu(system: System, mu: jax.Array) -> jax.Array:
     a contact's friction pairs share its μ_sc; joint limits take the smallest contact μ_sc."""
     mu = jnp.asarray(mu)
     nc, nd, h = system.n_contacts, system.n_directions, system.timestep
+    scalar = mu if mu.ndim == 0 else None
     if mu.ndim == 0:
-        mu = jnp.full((nc,), mu) if nc else mu
+        mu = jnp.full((nc,), mu)
     if mu.shape != (nc,):
         raise ValueError(f"schedule returned mu of shape {mu.shape}; expected () or ({nc},) (one per contact)")
-    limits = jnp.full((system.n_limits,), jnp.min(mu, initial=jnp.inf) if nc else mu)
+    if nc:
+        limit_mu = jnp.min(mu)
+    elif scalar is not None:  # no contact candidates (contacts off, or none in the model): the schedule's value
+        limit_mu = scalar
+    else:
+        raise ValueError("a per-contact schedule gives no mu_sc for the joint limits of a system without contact "
+                         "candidates; use a constant mu_sc (a number) for it")
+    limits = jnp.full((system.n_limits,), limit_mu)
     impact = jnp.concatenate([mu, limits])
     if system.friction_cone == "impact":
         return impact

@@ -16,10 +16,13 @@ import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
-from mujoco import mjx
 
+from pydojo._quiet import import_mjx
+from pydojo.engine.features import check_supported
 from pydojo.engine.params import Params, read_params, write_params
 from pydojo.solver import SolverOptions
+
+mjx = import_mjx()  # mujoco.mjx without its Warp-probe notices
 
 FRICTION_CONES = ("linear", "nonlinear", "impact")
 # Starting the interior-point iterates at λ = s = 10·e: on 800 step problems each of random hopper and
@@ -143,7 +146,11 @@ def make_system(
     """
     if friction_cone not in FRICTION_CONES:
         raise ValueError(f"friction_cone must be one of {FRICTION_CONES}, got {friction_cone!r}")
+    check_supported(model)
     model = _copy(model)
+    # MuJoCo's constraint solver is disabled below and never runs; MJX refuses some solver choices
+    # (PGS, e.g. gymnasium's humanoid) that would not apply to us, so the copy names one it accepts.
+    model.opt.solver = mujoco.mjtSolver.mjSOL_NEWTON
     if not contacts:
         model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
     model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONSTRAINT  # our complementarity problem replaces it

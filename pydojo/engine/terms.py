@@ -11,9 +11,11 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from mujoco import mjx
 
+from pydojo._quiet import import_mjx
 from pydojo.engine.system import System
+
+mjx = import_mjx()  # mujoco.mjx without its Warp-probe notices
 
 
 class StepTerms(eqx.Module):

@@ -3,6 +3,7 @@ import argparse
 import importlib
 import pathlib
 import pkgutil
+import sys
 
 import pydojo.figures as _pkg
 
@@ -23,10 +24,19 @@ def main(argv=None) -> None:
         parser.error(f"unknown figure(s) {unknown}; available: {available()} or 'all'")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        paths = importlib.import_module(f"pydojo.figures.{name}").main(out=out, runs=pathlib.Path(args.runs))
+    missing = []
+    for name in names:  # a figure without saved runs does not stop the others
+        try:
+            paths = importlib.import_module(f"pydojo.figures.{name}").main(out=out, runs=pathlib.Path(args.runs))
+        except FileNotFoundError as err:
+            missing.append(f"{name}: {err}")
+            print(f"{name}: not drawn (no saved runs)", flush=True)
+            continue
         for p in paths:
-            print(f"{name}: wrote {p}")
+            print(f"{name}: wrote {p}", flush=True)
+    if missing:
+        print("not drawn:\n  " + "\n  ".join(missing), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

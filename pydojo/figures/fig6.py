@@ -68,5 +68,7 @@ def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[p
         path = save_figure(fig, pathlib.Path(out) / f"fig6_{task}.png")
         paths.append(path)
     if not paths:
-        raise FileNotFoundError(f"no saved runs of fig6_hopper*/fig6_halfcheetah* under {runs}")
+        raise FileNotFoundError(f"no saved runs of fig6_hopper*/fig6_halfcheetah* under {runs}: make them with "
+                                "pydojo-train -m experiment=fig6_hopper,fig6_hopper_constant,fig6_hopper_ars +sweep=fig6 "
+                                "(and the same for fig6_halfcheetah)")
     return paths

@@ -161,6 +161,7 @@ def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     rows = log.read()
     records.plot_learning_curve(rows, run_dir / "figures" / "learning_curve.png", "eval_cost",
                                 f"DiffOP ({d['mode']}) {c['env']['name']}")
+    print(f"metrics: {log.path}\nfigure:  {run_dir / 'figures' / 'learning_curve.png'}")
     initial = next(r["eval_cost"] for r in rows if "eval_cost" in r)
     theta = {k: np.asarray(v).tolist() for k, v in zip(("c", "H", "f"), (state["theta"].c, state["theta"].H, state["theta"].f))}
     return {"initial_cost": initial, "final_cost": final, "true_theta_cost": true_cost, "theta": theta}

@@ -192,9 +192,19 @@ def plot_learning_curve(metrics: Iterable[dict], path, key: str, title: str = ""
     return path
 
 
+def compiling_notice() -> None:
+    """Say why the first iteration takes long (XLA compiles the trainer's functions then)."""
+    cache = os.environ.get("PYDOJO_JAX_CACHE")
+    logger.info("compiling the training functions: the first iteration can take one to two minutes%s",
+                f" (compilations are cached in {cache})" if cache else
+                "; set PYDOJO_JAX_CACHE=<folder> to reuse them in later runs")
+
+
 def progress(iterable: Iterable, total: int | None = None, desc: str = "", initial: int = 0):
     """A tqdm progress bar (to stderr; disabled with PYDOJO_NO_PROGRESS=1)."""
     from tqdm.auto import tqdm
+
+    compiling_notice()
 
     return tqdm(iterable, total=total, desc=desc, initial=initial, disable=os.environ.get("PYDOJO_NO_PROGRESS") == "1",
                 dynamic_ncols=True)

@@ -17,3 +17,28 @@ register("halfcheetah", functools.partial(make_locomotion, "halfcheetah"), HALFC
          "gymnasium HalfCheetah-v5 on hard contact")
 register("ant", functools.partial(make_locomotion, "ant"), ANT_DEFAULTS,
          "gymnasium Ant-v5 on hard contact (no cfrc_ext in the observation)")
+
+# gymnasium ids (``import pydojo.envs`` registers them; ``gymnasium.make("pydojo.envs:pydojo/Hopper-v0")``
+# imports and makes in one call). Keyword arguments of gymnasium.make go to ``pydojo.envs.make``, except
+# render_mode and max_episode_steps (the wrapper truncates there; gymnasium's episode lengths by default).
+GYMNASIUM_IDS = {"pydojo/Ball-v0": ("ball", 100), "pydojo/Block-v0": ("block", 100), "pydojo/Hopper-v0": ("hopper", 1000),
+                 "pydojo/HalfCheetah-v0": ("halfcheetah", 1000), "pydojo/Ant-v0": ("ant", 1000)}
+
+
+def make_gymnasium(name: str, render_mode=None, max_episode_steps: int = 1000, **overrides) -> GymnasiumEnv:
+    """gymnasium entry point: ``GymnasiumEnv(pydojo.envs.make(name, **overrides))``."""
+    from pydojo.envs.registry import make
+
+    return GymnasiumEnv(make(name, **overrides), max_episode_steps=max_episode_steps, render_mode=render_mode)
+
+
+def _register_gymnasium() -> None:
+    import gymnasium
+
+    for env_id, (name, steps) in GYMNASIUM_IDS.items():
+        if env_id not in gymnasium.registry:
+            gymnasium.register(env_id, entry_point="pydojo.envs.contact:make_gymnasium", disable_env_checker=True,
+                               kwargs={"name": name, "max_episode_steps": steps})
+
+
+_register_gymnasium()

@@ -1,0 +1,95 @@
+"""Any MJCF model is simulated or refused with a clear error (part of the generality issue).
+
+Every model shipped in gymnasium's MuJoCo assets is loaded by ``make_system`` or refused naming the
+feature and the element; hand-written models check each refused feature on its own; joint limits without
+contact candidates step (they crashed in ``pair_mu``); MuJoCo's constraint-solver choice, which pydojo
+never uses, no longer makes MJX refuse a model.
+"""
+import pathlib
+
+import gymnasium
+import jax
+import jax.numpy as jnp
+import mujoco
+import numpy as np
+import pytest
+
+from pydojo.engine import init, make_system, step
+
+ASSETS = pathlib.Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets"
+ALL_ASSETS = sorted(p.name for p in ASSETS.glob("*.xml"))
+
+
+def test_gymnasium_ships_the_models_this_test_is_about():
+    assert {"hopper.xml", "humanoid.xml", "reacher.xml", "pusher.xml", "walker2d.xml"} <= set(ALL_ASSETS)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("asset", ALL_ASSETS)
+def test_every_gymnasium_model_loads_or_is_refused_naming_the_feature(asset):
+    model = mujoco.MjModel.from_xml_path(str(ASSETS / asset))
+    try:
+        system = make_system(model)
+    except ValueError as err:
+        message = str(err)
+        assert "does not simulate (refused rather than ignored)" in message
+        assert model.ntendon > 0 or model.neq > 0 or np.any(model.dof_frictionloss > 0)
+        if model.ntendon:  # the element is named
+            assert f"'{mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_TENDON, 0)}'" in message
+        return
+    assert model.ntendon == 0 and model.neq == 0 and not np.any(model.dof_frictionloss > 0)
+    assert system.mjx_model.nq == model.nq and len(system.limit_qadr) == 2 * int(
+        sum(model.jnt_limited[j] for j in range(model.njnt)))
+
+
+def _xml(body: str, extra: str = "", option: str = "") -> mujoco.MjModel:
+    return mujoco.MjModel.from_xml_string(f"""<mujoco><option {option}/><worldbody>{body}</worldbody>{extra}</mujoco>""")
+
+
+ARM = """<body name="link"><joint name="hinge" type="hinge" axis="0 1 0" {joint}/>
+<geom type="capsule" fromto="0 0 0 0.5 0 0" size="0.05" contype="0" conaffinity="0"/><site name="tip" pos="0.5 0 0"/>
+<body name="link2" pos="0.5 0 0"><joint name="hinge2" type="hinge" axis="0 1 0"/>
+<geom type="capsule" fromto="0 0 0 0.5 0 0" size="0.05" contype="0" conaffinity="0"/></body></body>"""
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("joint,extra,expected", [
+    ("", '<tendon><fixed name="coupler"><joint joint="hinge" coef="1"/><joint joint="hinge2" coef="-1"/></fixed></tendon>',
+     "tendons ('coupler')"),
+    ("", '<equality><joint name="lock" joint1="hinge" joint2="hinge2"/></equality>', "equality constraints (joint 'lock')"),
+    ('frictionloss="0.3"', "", "joint frictionloss on joints 'hinge' is not simulated; set frictionloss=\"0\""),
+    ("", '<actuator><general name="pusher" site="tip" gear="1 0 0 0 0 0"/></actuator>',
+     "actuators 'pusher' act through a tendon, site or body"),
+])
+def test_unsupported_features_are_refused_naming_the_element(joint, extra, expected):
+    with pytest.raises(ValueError, match="refused rather than ignored") as err:
+        make_system(_xml(ARM.format(joint=joint), extra))
+    assert expected in str(err.value)
+
+
+@pytest.mark.timeout(120)
+def test_mujocos_solver_choice_does_not_matter():
+    """MJX refuses PGS (gymnasium's humanoid uses it); pydojo never runs MuJoCo's constraint solver."""
+    model = _xml(ARM.format(joint=""), option='solver="PGS"')
+    with pytest.raises(NotImplementedError):
+        from mujoco import mjx
+
+        mjx.put_model(model)
+    assert make_system(model).mjx_model.nq == 2
+
+
+@pytest.mark.timeout(240)
+def test_joint_limits_without_contact_candidates_step_and_hold():
+    """gymnasium's inverted pendulum: a slider and a hinge with ranges and no contacts. Pushed into its
+    limits it steps (it failed in pair_mu before) and stays within them."""
+    model = mujoco.MjModel.from_xml_path(str(ASSETS / "inverted_pendulum.xml"))
+    system = make_system(model)
+    assert system.n_contacts == 0 and len(system.limit_qadr) == 4
+    run = jax.jit(lambda s, u: jax.lax.scan(lambda c, ui: (step(system, c, ui, 1e-8), c.stats.result), s, u))
+    controls = jnp.concatenate([jnp.full((60, 1), 3.0), jnp.full((60, 1), -3.0)])
+    final, results = run(init(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv)), controls)
+    assert np.all(np.asarray(results) == 0) and int(final.stats.result) == 0
+    low, high = model.jnt_range[:, 0], model.jnt_range[:, 1]
+    q = np.asarray(final.q)
+    assert np.all(q >= low - 1e-6) and np.all(q <= high + 1e-6)
+    assert abs(q[0] - low[0]) < 1e-3  # pushed back against the slider's lower limit
