@@ -1,34 +1,42 @@
-"""XLA:CPU settings pydojo needs before JAX creates its CPU backend.
+"""XLA:CPU settings pydojo needs before JAX creates its CPU backend (jaxlib 0.10.1, 2-core machines).
 
-jaxlib 0.10.1's CPU fusion emitters compile some batched programs with nested while loops into a loop
-that never ends: a 32-, 64- or 256-wide ``vmap`` of the OCP interior point spins one core forever in a
-``WhileThunk`` (gdb: ``log_reduce_fusion`` inside ``WhileThunk::ExecuteWhileLoop``), while 8 or 16 lanes,
-or the same problems one at a time, finish in milliseconds. The legacy emitters
-(``--xla_cpu_use_fusion_emitters=false``) compile the same programs correctly at every batch size
-tried (8–256, cartpole H = 30 and quadrotor H = 50), so importing pydojo adds that flag to ``XLA_FLAGS``.
-An ``XLA_FLAGS`` that already sets ``xla_cpu_use_fusion_emitters`` is left alone; if JAX's backend
-was created before pydojo was imported, the flag cannot take effect and a warning says so.
+Two different hangs of batched programs, both found with gdb on the stuck process:
+
+* **A loop that never ends.** The CPU *fusion emitters* compile a 32-, 64- or 256-wide ``vmap`` of the OCP
+  interior point into a while loop that never exits: one core spins in ``log_reduce_fusion`` inside
+  ``WhileThunk::ExecuteWhileLoop``, while 8 or 16 lanes, or the same problems one at a time, finish in
+  milliseconds. ``--xla_cpu_use_fusion_emitters=false`` (the legacy emitters) compiles them correctly.
+* **A deadlock.** MJX's own step on ant at batch 256 stops with 0 % CPU: both pool threads sit in jaxlib's
+  LAPACK ``ParallelBatchMap``, each waiting for work queued behind the other. It happened in 1 of 3 runs
+  with the default flags and in 6 of 6 with the fusion emitters off. XLA's concurrency-optimized scheduler
+  runs such thunks side by side; ``--xla_cpu_enable_concurrency_optimized_scheduler=false`` gave 3 of 3
+  completed runs (and 1.2 s instead of 4.4 s per run).
+
+Importing pydojo adds both flags to ``XLA_FLAGS``, each unless the caller's ``XLA_FLAGS`` already sets it. If
+JAX's backend was created before pydojo was imported the flags cannot take effect, and a warning says so.
 """
 from __future__ import annotations
 
 import os
 import warnings
 
+FLAGS = {"xla_cpu_use_fusion_emitters": "false", "xla_cpu_enable_concurrency_optimized_scheduler": "false"}
 FUSION_EMITTERS_OFF = "--xla_cpu_use_fusion_emitters=false"
 
 
 def configure() -> bool:
-    """Add FUSION_EMITTERS_OFF to XLA_FLAGS unless the caller chose; True if it is (or will be) in effect."""
+    """Add FLAGS to XLA_FLAGS where the caller did not choose; True if all of ours are (or will be) in effect."""
     flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_cpu_use_fusion_emitters" in flags:
-        return FUSION_EMITTERS_OFF in flags.split()
+    missing = [f"--{name}={value}" for name, value in FLAGS.items() if name not in flags]
+    if not missing:
+        return all(f"--{name}={value}" in flags.split() for name, value in FLAGS.items())
     from jax._src import xla_bridge
 
     if xla_bridge.backends_are_initialized():
         warnings.warn("pydojo was imported after JAX created its CPU backend, so XLA_FLAGS cannot get "
-                      f"{FUSION_EMITTERS_OFF}: batched solves (vmap of 32 or more OCP solves) may hang. Import "
-                      "pydojo first, or set XLA_FLAGS=" + FUSION_EMITTERS_OFF + " before starting Python.",
+                      f"{' '.join(missing)}: batched solves (vmap of 32 or more OCP solves, MJX steps at batch "
+                      "256) may hang. Import pydojo first, or set XLA_FLAGS before starting Python.",
                       RuntimeWarning, stacklevel=3)
         return False
-    os.environ["XLA_FLAGS"] = f"{flags} {FUSION_EMITTERS_OFF}".strip()
+    os.environ["XLA_FLAGS"] = " ".join([flags, *missing]).strip()
     return True

@@ -34,6 +34,12 @@ def unsupported_features(model: mujoco.MjModel) -> list[str]:
         joints = sorted({int(model.dof_jntid[d]) for d in friction_dofs})
         names = ", ".join(_name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in joints)
         problems.append(f"joint frictionloss on joints {names} is not simulated; set frictionloss=\"0\"")
+    if int(model.opt.integrator) != int(mujoco.mjtIntegrator.mjINT_EULER):
+        chosen = mujoco.mjtIntegrator(int(model.opt.integrator)).name.removeprefix("mjINT_")
+        problems.append(f"option integrator=\"{chosen}\": pydojo steps semi-implicit Euler (MuJoCo's Euler, with its "
+                        "implicit joint damping) whatever the model asks for; set <option integrator=\"Euler\"/> or "
+                        "model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER to simulate the model that way "
+                        "(pydojo.engine.load_gymnasium does this for gymnasium's models)")
     joint_transmission = (int(mujoco.mjtTrn.mjTRN_JOINT), int(mujoco.mjtTrn.mjTRN_JOINTINPARENT))
     other = [a for a in range(model.nu) if int(model.actuator_trntype[a]) not in joint_transmission]
     if other:

@@ -28,8 +28,10 @@ def gymnasium_asset(name: str) -> pathlib.Path:
 
 
 def load_gymnasium(name: str, timestep: float | None = None) -> mujoco.MjModel:
-    """The gymnasium MJCF model ``name`` with an optional timestep override."""
+    """The gymnasium MJCF model ``name`` with an optional timestep override, set to MuJoCo's Euler integrator
+    (the one the engine simulates; gymnasium's hopper and ant ask for RK4, which the engine refuses)."""
     model = mujoco.MjModel.from_xml_path(str(gymnasium_asset(name)))
+    model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
     if timestep is not None:
         model.opt.timestep = _positive("timestep", timestep)
     return model

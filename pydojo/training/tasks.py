@@ -76,7 +76,7 @@ TASKS = {"episode": lambda env: env, "throw": ThrowTask.from_ball}
 
 def build_env(name: str, task: str = "episode", overrides: dict | None = None) -> AbstractEnv:
     """The true system: registered environment ``name`` with ``overrides``, as ``task``."""
-    from pydojo.diagnostics.systems import TOY_SYSTEMS, make_toy
+    from pydojo.envs.toy import TOY_SYSTEMS, make_toy
 
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; valid tasks: {', '.join(sorted(TASKS))}")

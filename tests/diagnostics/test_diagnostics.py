@@ -9,7 +9,7 @@ import pytest
 import pydojo  # noqa: F401
 from pydojo import lcs as lcs_lib
 from pydojo.diagnostics import flatten, gradient_samples, step_jacobian, summarize, truncated_fopg
-from pydojo.diagnostics.systems import LCSEnv, LinearQuadraticEnv, bouncing_ball_lcs
+from pydojo.envs.toy import LCSEnv, LinearQuadraticEnv, bouncing_ball_lcs
 from pydojo.estimators import make_estimator
 from pydojo.policies import LinearPolicy, trainable_filter
 from pydojo.smoothing import ConstantMu

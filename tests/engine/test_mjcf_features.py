@@ -24,22 +24,30 @@ def test_gymnasium_ships_the_models_this_test_is_about():
     assert {"hopper.xml", "humanoid.xml", "reacher.xml", "pusher.xml", "walker2d.xml"} <= set(ALL_ASSETS)
 
 
+def _expected_problems(model) -> list[str]:
+    """The features of ``model`` the engine must refuse, read from MuJoCo's compiled model."""
+    return [word for word, used in (("tendons", model.ntendon > 0), ("equality constraints", model.neq > 0),
+                                    ("frictionloss", np.any(model.dof_frictionloss > 0)),
+                                    ("integrator", model.opt.integrator != mujoco.mjtIntegrator.mjINT_EULER)) if used]
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("asset", ALL_ASSETS)
 def test_every_gymnasium_model_loads_or_is_refused_naming_the_feature(asset):
     model = mujoco.MjModel.from_xml_path(str(ASSETS / asset))
-    try:
-        system = make_system(model)
-    except ValueError as err:
-        message = str(err)
-        assert "does not simulate (refused rather than ignored)" in message
-        assert model.ntendon > 0 or model.neq > 0 or np.any(model.dof_frictionloss > 0)
-        if model.ntendon:  # the element is named
-            assert f"'{mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_TENDON, 0)}'" in message
-        return
-    assert model.ntendon == 0 and model.neq == 0 and not np.any(model.dof_frictionloss > 0)
-    assert system.mjx_model.nq == model.nq and len(system.limit_qadr) == 2 * int(
-        sum(model.jnt_limited[j] for j in range(model.njnt)))
+    for attempt in ("as shipped", "with the Euler integrator"):
+        expected = _expected_problems(model)
+        if expected:
+            with pytest.raises(ValueError, match="does not simulate \\(refused rather than ignored\\)") as err:
+                make_system(model)
+            assert all(word in str(err.value) for word in expected), (expected, str(err.value))
+            if model.ntendon:  # the element is named
+                assert f"'{mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_TENDON, 0)}'" in str(err.value)
+        else:
+            system = make_system(model)
+            limited = int(sum(model.jnt_limited[j] for j in range(model.njnt)))
+            assert system.mjx_model.nq == model.nq and len(system.limit_qadr) == 2 * limited
+        model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER  # what the error tells the user to do
 
 
 def _xml(body: str, extra: str = "", option: str = "") -> mujoco.MjModel:
@@ -60,6 +68,7 @@ ARM = """<body name="link"><joint name="hinge" type="hinge" axis="0 1 0" {joint}
     ('frictionloss="0.3"', "", "joint frictionloss on joints 'hinge' is not simulated; set frictionloss=\"0\""),
     ("", '<actuator><general name="pusher" site="tip" gear="1 0 0 0 0 0"/></actuator>',
      "actuators 'pusher' act through a tendon, site or body"),
+    ("", '<option integrator="implicitfast"/>', 'option integrator="IMPLICITFAST": pydojo steps semi-implicit Euler'),
 ])
 def test_unsupported_features_are_refused_naming_the_element(joint, extra, expected):
     with pytest.raises(ValueError, match="refused rather than ignored") as err:
@@ -83,6 +92,7 @@ def test_joint_limits_without_contact_candidates_step_and_hold():
     """gymnasium's inverted pendulum: a slider and a hinge with ranges and no contacts. Pushed into its
     limits it steps (it failed in pair_mu before) and stays within them."""
     model = mujoco.MjModel.from_xml_path(str(ASSETS / "inverted_pendulum.xml"))
+    model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER  # it asks for RK4, which the engine refuses
     system = make_system(model)
     assert system.n_contacts == 0 and len(system.limit_qadr) == 4
     run = jax.jit(lambda s, u: jax.lax.scan(lambda c, ui: (step(system, c, ui, 1e-8), c.stats.result), s, u))

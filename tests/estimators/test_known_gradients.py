@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import pydojo  # noqa: F401
-from pydojo.diagnostics.systems import LCSEnv, LinearQuadraticEnv, bouncing_ball_lcs
+from pydojo.envs.toy import LCSEnv, LinearQuadraticEnv, bouncing_ball_lcs
 from pydojo.estimators import make_estimator
 from pydojo.policies import LinearPolicy
 from pydojo.smoothing import ConstantMu
