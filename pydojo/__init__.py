@@ -1,8 +1,8 @@
 """pydojo: policy learning through hard contact and through optimization layers.
 
 Importing pydojo turns on float64 in JAX (the interior-point solver and the implicit gradients are only
-meaningful in double precision) and, before JAX's CPU backend exists, sets the two XLA:CPU flags that stop
-batched solver loops and MJX steps from hanging (``pydojo._xla``).
+meaningful in double precision) and, before JAX's CPU backend exists, turns off XLA:CPU's fusion emitters,
+which compile some batched solver loops into loops that never end (``pydojo._xla``).
 """
 import jax
 

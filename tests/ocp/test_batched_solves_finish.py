@@ -44,8 +44,7 @@ def test_a_wide_vmap_of_the_ocp_solver_finishes_and_matches_single_solves(batch)
     out = _run(["cartpole", "30", str(batch)], timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.startswith(("FLAGS", "RESULTS", "DIFF")))
-    assert lines["FLAGS"].split() == ["--xla_cpu_use_fusion_emitters=false",
-                                      "--xla_cpu_enable_concurrency_optimized_scheduler=false"]
+    assert lines["FLAGS"] == "--xla_cpu_use_fusion_emitters=false"
     assert lines["RESULTS"] == "[0]"
     assert float(lines["DIFF"]) < 1e-9
 
@@ -58,7 +57,7 @@ def test_a_callers_choice_is_kept_and_a_late_import_warns():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=100,
                          env={**env, "XLA_FLAGS": "--xla_cpu_use_fusion_emitters=true"})
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["--xla_cpu_use_fusion_emitters=true", "--xla_cpu_enable_concurrency_optimized_scheduler=false"]
+    assert out.stdout.strip() == "--xla_cpu_use_fusion_emitters=true"
     late = "import jax, jax.numpy as jnp; jnp.zeros(1).block_until_ready()\nimport pydojo"
     out = subprocess.run([sys.executable, "-W", "always", "-c", late], capture_output=True, text=True, timeout=100, env=env)
     assert out.returncode == 0 and "batched solves" in out.stderr and "may hang" in out.stderr, out.stderr[-2000:]
