@@ -23,7 +23,6 @@ import os
 import warnings
 
 FLAGS = {"xla_cpu_use_fusion_emitters": "false"}
-FUSION_EMITTERS_OFF = "--xla_cpu_use_fusion_emitters=false"
 
 
 def configure() -> bool:

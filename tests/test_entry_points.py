@@ -60,3 +60,16 @@ def test_figures_without_saved_runs_are_listed_with_their_commands_and_the_rest_
     assert (tmp_path / "fig1_contact_aware_mu.png").exists() and "fig1: wrote" in out.stdout
     assert "fig5: not drawn" in out.stdout and "fig6: not drawn" in out.stdout
     assert "pydojo-train -m experiment=fig5 +sweep=fig5" in out.stderr and "+sweep=fig6" in out.stderr
+
+
+@pytest.mark.timeout(120)
+def test_known_dependency_notices_are_silenced_and_other_output_is_kept():
+    """MJX's Warp-probe prints and the JAX device/TPU log records (pydojo._quiet) no longer reach the console."""
+    code = ("import logging; logging.basicConfig(level=logging.INFO)\n"
+            "import pydojo.engine as e; e.make_system(e.load_gymnasium('hopper')); print('done')")
+    out = _run("-c", code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "done"
+    for notice in ("Failed to import warp", "Failed to import mujoco_warp", "Using JAX default device",
+                   "Unable to initialize backend 'tpu'"):
+        assert notice not in out.stdout + out.stderr

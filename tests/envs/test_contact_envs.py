@@ -49,8 +49,10 @@ def test_registry_rejects_unknown_names_and_options():
         envs.make("block", fricton=0.3)
     with pytest.raises(ValueError, match="frame_skip must be >= 1"):
         envs.make("ball", frame_skip=0)
-    for bad in (-1e-3, float("nan"), "big"):  # refused at make time, not at the first step
-        with pytest.raises(ValueError, match=f"schedule must be a constant mu_sc >= 0 .* got {bad!r}"):
+    for bad, message in ((-1e-3, "ConstantMu.value must be >= 0 and finite, got -0.001"),
+                         (float("nan"), "ConstantMu.value must be >= 0 and finite, got nan"),
+                         ("big", "schedule must be a number or scalar array")):  # at make time, not the first step
+        with pytest.raises(ValueError, match=message):
             envs.make("ball", schedule=bad)
     with pytest.raises(ValueError, match="episode_length must be an integer >= 1, got 0"):
         envs.make("ball", episode_length=0)

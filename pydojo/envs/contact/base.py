@@ -16,6 +16,7 @@ import numpy as np
 
 from pydojo.backends.jax import MODEL_BUILDERS, build_system
 from pydojo.engine import State, System, init, step
+from pydojo.engine.pipeline import as_schedule
 from pydojo.envs.base import AbstractEnv, EnvState
 
 
@@ -31,7 +32,8 @@ class ContactEnv(AbstractEnv):
     def __check_init__(self):
         if self.frame_skip < 1:
             raise ValueError(f"frame_skip must be >= 1, got {self.frame_skip}")
-        check_schedule(self.schedule)
+        if not isinstance(self.schedule, jax.core.Tracer):
+            as_schedule(self.schedule)  # the engine's own check of a constant mu_sc or a schedule, at make time
 
     @property
     def dt(self) -> float:
@@ -88,16 +90,6 @@ class ContactEnv(AbstractEnv):
         as_float = lambda x: jnp.asarray(x, jnp.float64).astype(jnp.float64)  # strong dtype: same pytree as reset
         return EnvState(physics=physics, obs=self.observe(physics), reward=as_float(reward), done=as_float(done),
                         info=info)
-
-
-def check_schedule(schedule) -> None:
-    """A constant μ_sc must be a finite number >= 0 (a schedule object checks its own options)."""
-    if isinstance(schedule, jax.core.Tracer) or isinstance(schedule, eqx.Module) or callable(schedule):
-        return
-    value = np.asarray(schedule)
-    if value.dtype.kind not in "iuf" or value.ndim != 0 or not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"schedule must be a constant mu_sc >= 0 (a finite number) or a pydojo.smoothing schedule, "
-                         f"got {schedule!r}")
 
 
 def make_contact_system(name: str, model_options: dict, engine_options: dict) -> tuple[System, tuple]:
