@@ -11,8 +11,11 @@ Two different hangs of batched programs, both found with gdb on the stuck proces
   3 runs with the default flags and in 6 of 6 with the fusion emitters off. With
   ``--xla_cpu_enable_concurrency_optimized_scheduler=false`` as well it finished 3 of 3 times, but that
   combination made another program spin forever (``tests/estimators/test_known_gradients.py``'s randomized
-  smoothing test under the suite's opt-level-0 flags), so it is not set: the engine benchmark keeps its
-  kill-and-retry watchdog for MJX.
+  smoothing test under the suite's opt-level-0 flags), so it is not set globally. The engine benchmark
+  measures MJX in child processes that get the scheduler flag (``pydojo.bench.engine.MJX_CHILD_XLA_FLAGS``;
+  ant at batch 256 then finishes in one batch, tests/bench/test_engine_watchdog.py) and keeps its
+  kill-and-retry watchdog as the backstop. Your own program that vmaps ``mjx.step`` that wide should set
+  ``XLA_FLAGS=--xla_cpu_enable_concurrency_optimized_scheduler=false`` before importing JAX.
 
 Importing pydojo adds the fusion-emitter flag to ``XLA_FLAGS`` unless the caller's ``XLA_FLAGS`` sets it. If
 JAX's backend was created before pydojo was imported the flags cannot take effect, and a warning says so.

@@ -1,4 +1,4 @@
-"""Softened linear complementarity systems (the contact seed's Definition 3.1, eq. 3.1):
+"""Softened linear complementarity systems (the barrier-smoothing paper's Definition 3.1, eq. 3.1):
 
     x' = A x + B u + C λ + c,   λ ∘ (D x + E u + F λ + d) = μ·1,   λ ≥ 0,  D x + E u + F λ + d ≥ 0.
 

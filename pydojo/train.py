@@ -16,10 +16,27 @@ import hydra
 from hydra.utils import get_method
 from omegaconf import DictConfig, OmegaConf
 
+from pydojo.backends import BackendUnavailableError
 from pydojo.options import UnknownOptions
+from pydojo.training import loggers
 from pydojo.training.resume import prepare_run_dir
 
-CONFIG_DIR = str(pathlib.Path(__file__).resolve().parent.parent / "conf")
+# The configs live inside the package (so a wheel ships them); the checkout's top-level conf/ links here.
+CONFIG_DIR = str(pathlib.Path(__file__).resolve().parent / "conf")
+
+
+def short_name(text: str, limit: int = 200) -> str:
+    """``text`` if at most ``limit`` characters, else its start and a hash of the whole (a multirun job's
+    folder is named by its overrides; file names must stay under the file system's 255 bytes)."""
+    if len(text) <= limit:
+        return text
+    import hashlib
+
+    return f"{text[:limit - 10]}__{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+if not OmegaConf.has_resolver("pydojo.short"):
+    OmegaConf.register_new_resolver("pydojo.short", short_name)  # used by hydra.sweep.subdir in conf/train.yaml
 
 
 def experiment_files(name: str) -> list[pathlib.Path]:
@@ -48,6 +65,15 @@ def experiment_hint(err: UnknownOptions, experiment: str | None) -> str:
     return f"\nthese came from experiment={experiment}: {origin}; drop them with {drop}"
 
 
+def start_backend(cfg: DictConfig) -> None:
+    """Start the simulator the ``backend`` group selects (conf/backend/; the JAX engine has nothing to start):
+    ``BackendUnavailableError`` says why one cannot run here (``backend=dojo`` where Julia cannot start)."""
+    if cfg.get("backend") is not None:
+        from pydojo.backends import as_backend
+
+        as_backend(OmegaConf.to_container(cfg.backend, resolve=True)).start()
+
+
 def run(cfg: DictConfig, run_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """Validate ``cfg``, check it against the record of a run being resumed, write the resolved config
     into ``run_dir`` and call its trainer."""
@@ -56,9 +82,16 @@ def run(cfg: DictConfig, run_dir: str | os.PathLike | None = None) -> dict[str, 
     seed = cfg.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an integer, got {seed!r}")
+    loggers.selected(cfg.get("logger"))  # unknown logger options or missing libraries: refused before any work
     run_dir = pathlib.Path(run_dir if run_dir is not None else os.getcwd())
-    prepare_run_dir(run_dir, OmegaConf.to_container(cfg, resolve=True))
     trainer = get_method(cfg.trainer)
+    kind = cfg.backend.get("kind", "jax") if cfg.get("backend") is not None else "jax"
+    supported = getattr(sys.modules.get(trainer.__module__), "BACKENDS", None)  # None: any backend
+    if supported is not None and kind not in supported:
+        raise ValueError(f"trainer {cfg.trainer} runs on backend {' or '.join(supported)}, not backend={kind} "
+                         "(the backend group selects the contact simulator)")
+    start_backend(cfg)  # a backend that cannot run here (backend=dojo without Julia): refused before anything is written
+    prepare_run_dir(run_dir, OmegaConf.to_container(cfg, resolve=True))
     return trainer(cfg, run_dir)
 
 
@@ -69,7 +102,8 @@ def main(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     try:
         run(cfg, hydra_cfg.runtime.output_dir)
-    except ValueError as err:  # pydojo's own validation errors: one message, exit status 2
+    except (ValueError, BackendUnavailableError) as err:  # pydojo's own validation errors (and a backend that
+        # cannot start, e.g. backend=dojo without Julia): one message, exit status 2
         if os.environ.get("PYDOJO_TRACEBACK") == "1":
             raise
         hint = experiment_hint(err, hydra_cfg.runtime.choices.get("experiment")) if isinstance(err, UnknownOptions) else ""

@@ -15,9 +15,12 @@
 # function (`Dojo.initialize!`, DojoEnvironments/src/mechanisms.jl:24), so it is called as such.
 
 """Keyword arguments each supported mechanism accepts through `make_mechanism`."""
+# (sphere's mass, radius and block's mass, edge_length: get_sphere(; mass=1, radius=0.5) at
+# sphere/mechanism.jl:5-6, get_block(; mass=1, edge_length=0.5) at block/mechanism.jl:5-6; added for
+# pydojo's ball/block environments, not run: no Julia where they were added.)
 const MECHANISM_KEYWORDS = Dict{Symbol,Tuple{Vararg{Symbol}}}(
-    :sphere => (:timestep, :gravity, :friction_coefficient, :contact_type),
-    :block => (:timestep, :gravity, :friction_coefficient, :contact_type),
+    :sphere => (:timestep, :gravity, :friction_coefficient, :contact_type, :radius, :mass),
+    :block => (:timestep, :gravity, :friction_coefficient, :contact_type, :edge_length, :mass),
     :pendulum => (:timestep, :gravity),
     :hopper => (:timestep, :gravity, :friction_coefficient),
     :halfcheetah => (:timestep, :gravity, :friction_coefficient),
@@ -49,8 +52,12 @@ function make_mechanism(name::Union{AbstractString,Symbol}; kwargs...)
         options[:contact_type] in CONTACT_TYPES || throw(ArgumentError(
             "unknown contact_type $(options[:contact_type]); valid: $(join(String.(CONTACT_TYPES), ", "))"))
     end
-    for key in (:timestep, :gravity, :friction_coefficient)
+    for key in (:timestep, :gravity, :friction_coefficient, :radius, :mass, :edge_length)
         haskey(options, key) && (options[key] = Float64(options[key]))
+    end
+    for key in (:radius, :mass, :edge_length)
+        haskey(options, key) && !(options[key] > 0) &&
+            throw(ArgumentError("$(key) must be > 0, got $(options[key])"))
     end
     haskey(options, :timestep) && !(options[:timestep] > 0) &&
         throw(ArgumentError("timestep must be > 0, got $(options[:timestep])"))
@@ -76,7 +83,53 @@ function mechanism_info(mechanism)
         "contact_models" => [contact_model_name(contact) for contact in mechanism.contacts],
         "friction_dimension" => isempty(mechanism.contacts) ? 0 : friction_dimension(first(mechanism.contacts)),
         "timestep" => Float64(mechanism.timestep),
+        # Added for pydojo's ψ and task layouts; written against Dojo v0.7.1, not run (no Julia where it
+        # was written). Body fields: src/bodies/constructor.jl:13-19 (`mutable struct Body`: name, mass).
+        # `Dojo.nullspace_mask` (src/joints/joint.jl:61-64, unexported) gives the rows whose products with
+        # a joint's displacement / rotation vector are its minimal coordinates (src/joints/translational/
+        # minimal.jl:57-59, src/joints/rotational/minimal.jl:62-67): 3×3, 2×3, 1×3 or 0×3.
+        "body_names" => [String(body.name) for body in mechanism.bodies],
+        "body_masses" => [Float64(body.mass) for body in mechanism.bodies],
+        "friction_coefficient" => ground_friction(mechanism),
+        "joint_translation_masks" => [Matrix{Float64}(Dojo.nullspace_mask(joint.translational)) for joint in mechanism.joints],
+        "joint_rotation_masks" => [Matrix{Float64}(Dojo.nullspace_mask(joint.rotational)) for joint in mechanism.joints],
     )
+end
+
+"""The friction coefficient of the first frictional contact (every DojoEnvironments model gives all its
+contacts the same one), NaN without one. `friction_coefficient` is a field of NonlinearContact and
+LinearContact (src/contacts/nonlinear.jl:12-16, linear.jl:9-13); ImpactContact has none."""
+function ground_friction(mechanism)
+    for contact in mechanism.contacts
+        contact.model isa Dojo.ImpactContact || return Float64(contact.model.friction_coefficient)
+    end
+    return NaN
+end
+
+"""
+    set_parameters!(mechanism, masses, friction)
+
+pydojo's ψ: body masses in `mechanism.bodies` order and one friction coefficient for every frictional
+contact (NaN: left as is). Written against Dojo v0.7.1, not run (no Julia where it was written):
+`Body` and the contact models are mutable structs (src/bodies/constructor.jl:13, src/contacts/
+nonlinear.jl:12, linear.jl:9) and the step reads `body.mass` when it builds its residual and Jacobians
+(src/integrators/constraint.jl:5, 39; src/gradients/data.jl:32, 41), as Dojo's own `set_data!` sets it
+(src/mechanism/data.jl:146, 161, 168).
+"""
+function set_parameters!(mechanism, masses::AbstractVector, friction::Real)
+    length(masses) == length(mechanism.bodies) || throw(DimensionMismatch(
+        "got $(length(masses)) masses for $(length(mechanism.bodies)) bodies"))
+    for (body, mass) in zip(mechanism.bodies, masses)
+        (isfinite(mass) && mass > 0) || throw(ArgumentError("body masses must be finite and > 0, got $(mass)"))
+        body.mass = Float64(mass)
+    end
+    if !isnan(friction)
+        (isfinite(friction) && friction >= 0) || throw(ArgumentError("friction must be finite and >= 0, got $(friction)"))
+        for contact in mechanism.contacts
+            contact.model isa Dojo.ImpactContact || (contact.model.friction_coefficient = Float64(friction))
+        end
+    end
+    return nothing
 end
 
 # `initialize_block!` draws its angular velocity from randn(3) by default

@@ -45,6 +45,24 @@ block_state(height; v=zeros(3)) = [0.0, 0.0, height, 0.0, 0.0, 0.0, v..., 0.0, 0
     block = make_mechanism("block")
     x1, x2 = initial_minimal_state(block, "block"), initial_minimal_state(block, "block")
     @test x1 == x2 && all(x1[10:12] .== 0)
+    # pydojo's ψ and task-layout fields, the sphere's size keywords (added for training on this backend;
+    # written against Dojo v0.7.1, not yet run)
+    sphere = make_mechanism("sphere"; radius=0.1, mass=2.0)
+    info = mechanism_info(sphere)
+    @test info["body_masses"] == [2.0] && info["friction_coefficient"] == 0.8
+    @test size(info["joint_translation_masks"][1]) == (3, 3) && size(info["joint_rotation_masks"][1]) == (3, 3)
+    @test sphere.contacts[1].model.collision.contact_radius == 0.1
+    hopper = mechanism_info(make_mechanism("hopper"))
+    @test size(hopper["joint_translation_masks"][1]) == (2, 3) && size(hopper["joint_rotation_masks"][1]) == (1, 3)
+    @test abs.(hopper["joint_translation_masks"][1][1, :]) ≈ [0, 0, 1]  # the height first (initialize_hopper!)
+    @test all(size(m) == (0, 3) for m in hopper["joint_translation_masks"][2:end])
+    PyDojoBridge.set_parameters!(sphere, [3.0], 0.4)
+    @test sphere.bodies[1].mass == 3.0 && sphere.contacts[1].model.friction_coefficient == 0.4
+    PyDojoBridge.set_parameters!(sphere, [3.0], NaN)  # NaN: friction left as is
+    @test sphere.contacts[1].model.friction_coefficient == 0.4
+    @test_throws DimensionMismatch PyDojoBridge.set_parameters!(sphere, [1.0, 2.0], 0.4)
+    @test_throws ArgumentError PyDojoBridge.set_parameters!(sphere, [-1.0], 0.4)
+    @test_throws ArgumentError make_mechanism("sphere"; radius=0.0)
 end
 
 @testset "trace.jl" begin

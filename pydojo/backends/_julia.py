@@ -34,6 +34,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pydojo.backends import BackendUnavailableError
+
 README_SECTION = 'README.md, section "Julia backend"'
 
 # Values PySR uses; threads=1 because Dojo is single-threaded and a single Julia thread
@@ -64,7 +66,7 @@ BUILD_NOTE = (
 )
 
 
-class JuliaUnavailableError(RuntimeError):
+class JuliaUnavailableError(BackendUnavailableError):
     """Julia (or the Dojo.jl packages) could not be started; the message says why and how to fix it."""
 
     def __init__(self, reason: str):
@@ -234,6 +236,12 @@ def make_mechanism(name: str, options: dict[str, Any]) -> tuple[Handle, dict[str
             "contact_models": [str(c) for c in raw["contact_models"]],
             "friction_dimension": int(raw["friction_dimension"]),
             "timestep": float(raw["timestep"]),
+            # ψ and the joints' free directions (for the task layout); see mechanism_info in julia/src/mechanisms.jl
+            "body_names": [str(n) for n in raw["body_names"]],
+            "body_masses": [float(m) for m in raw["body_masses"]],
+            "friction_coefficient": float(raw["friction_coefficient"]),
+            "joint_translation_masks": [to_numpy(m, ndim=2).reshape(-1, 3) for m in raw["joint_translation_masks"]],
+            "joint_rotation_masks": [to_numpy(m, ndim=2).reshape(-1, 3) for m in raw["joint_rotation_masks"]],
         }
         info["initial_minimal_state"] = to_numpy(bridge.initial_minimal_state(mechanism, name), ndim=1)
         return Handle(mechanism), info
@@ -246,11 +254,20 @@ def contact_distances(handle: Handle, x: np.ndarray) -> np.ndarray:
     return call(lambda main: to_numpy(main.PyDojoBridge.contact_distances(handle.value(), to_julia_vector(main, x)), 1))
 
 
-def step(handle: Handle, x: np.ndarray, u: np.ndarray, mu: float, solver: dict[str, Any], gradients: bool) -> dict:
-    """One PyDojoBridge.step_minimal! call (``u`` in Dojo's input frames); returns NumPy arrays and scalars."""
+def step(handle: Handle, x: np.ndarray, u: np.ndarray, mu: float, solver: dict[str, Any], gradients: bool,
+         params: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """One PyDojoBridge.step_minimal! call (``u`` in Dojo's input frames); returns NumPy arrays and scalars.
+
+    ``params`` = (body masses, friction coefficient(s)): set first with PyDojoBridge.set_parameters!
+    (julia/src/mechanisms.jl; written against Dojo v0.7.1, not run: no Julia where it was written)."""
 
     def run(main):
         bridge = main.PyDojoBridge
+        if params is not None:
+            masses, friction = params
+            julia_function(main, "PyDojoBridge.set_parameters!")(
+                handle.value(), to_julia_vector(main, masses), float(np.asarray(friction).reshape(-1)[0])
+                if np.size(friction) else float("nan"))
         opts = bridge.CentralPathOptions(**solver)
         step_minimal = julia_function(main, "PyDojoBridge.step_minimal!")  # `!` is not a Python identifier
         res = step_minimal(

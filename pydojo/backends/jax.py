@@ -4,10 +4,12 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 import jax
+import jax.numpy as jnp
 import mujoco
+import numpy as np
 
 from pydojo.backends.base import AbstractBackend
-from pydojo.engine import System, init, load_gymnasium, make_system, step
+from pydojo.engine import System, init, load_gymnasium, make_system, rollout, step
 from pydojo.engine.models import ball_mjcf, block_mjcf
 from pydojo.engine.state import State
 
@@ -36,7 +38,8 @@ def build_system(name: str, **options: Any) -> System:
 
 
 class JaxBackend(AbstractBackend):
-    """Hard-contact time stepping in JAX on MJCF models (contact seed eqs. 2.3–2.5)."""
+    """Hard-contact time stepping in JAX on MJCF models (barrier-smoothing paper, eqs. 2.3–2.5). Its layout is the task
+    layout of the environments (their MJCF models), so the task-layout conversions are the identity."""
 
     name = "jax"
 
@@ -47,5 +50,20 @@ class JaxBackend(AbstractBackend):
         return init(system, q, v)
 
     def step(self, system: System, state: State, u: jax.Array, schedule: Any = 1e-8,
-             key: Optional[jax.Array] = None) -> State:
-        return step(system, state, u, schedule, key)
+             key: Optional[jax.Array] = None, *, throw: bool = True) -> State:
+        return step(system, state, u, schedule, key, throw=throw)
+
+    def rollout(self, system: System, state: State, controls: jax.Array, schedule: Any = 1e-8,
+                key: Optional[jax.Array] = None, *, throw: bool = True) -> tuple[State, State]:
+        return rollout(system, state, controls, schedule, key, throw=throw)
+
+    def action_bounds(self, system: System) -> tuple[jax.Array, jax.Array]:
+        """The MJCF actuators' ctrlrange where ctrllimited, else ±inf."""
+        model = system.mjx_model
+        limited = np.asarray(model.actuator_ctrllimited, dtype=bool)
+        low, high = np.asarray(model.actuator_ctrlrange).reshape(-1, 2).T
+        return jnp.asarray(np.where(limited, low, -np.inf)), jnp.asarray(np.where(limited, high, np.inf))
+
+    def default_qv(self, system: System) -> tuple[jax.Array, jax.Array]:
+        """The MJCF model's qpos0, at rest."""
+        return jnp.asarray(system.mjx_model.qpos0), jnp.zeros(system.nv)

@@ -7,6 +7,7 @@ import pkgutil
 import sys
 
 import pydojo.bench as _pkg
+from pydojo.progress import heartbeat
 
 
 def available() -> list[str]:
@@ -17,7 +18,8 @@ def main(argv: list[str]) -> None:
     if not argv or argv[0] not in available():
         got = argv[0] if argv else "nothing"
         raise SystemExit(f"usage: python -m pydojo.bench NAME [--quick]; got {got!r}; NAME is one of {available()}")
-    importlib.import_module(f"pydojo.bench.{argv[0]}").main(argv[1:])
+    with heartbeat(f"bench {argv[0]}"):  # tables go to stdout, progress lines to stderr
+        importlib.import_module(f"pydojo.bench.{argv[0]}").main(argv[1:])
 
 
 if __name__ == "__main__":

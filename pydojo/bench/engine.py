@@ -10,6 +10,8 @@ compile time is excluded (each function is run once before timing).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import time
 
 import jax
@@ -22,6 +24,7 @@ from pydojo import envs
 from pydojo.engine import step
 from pydojo.engine.contact import contact_problem
 from pydojo.engine.terms import model_terms
+from pydojo.progress import status
 
 mjx = import_mjx()  # mujoco.mjx without its Warp-probe notices
 
@@ -138,6 +141,26 @@ def _rate_child(what, name, batch, steps, chunks, queue):
     queue.put(mjx_rate(env, batch, steps, chunks) if what == "mjx.step" else terms_rate(env, batch, steps, chunks))
 
 
+# MJX's ant step at batch 256 deadlocks in XLA:CPU (LAPACK ParallelBatchMap parks both pool threads) unless
+# the concurrency-optimized scheduler is off. The flag is set only in the child processes that measure MJX:
+# in the test suite's processes it made another program spin (pydojo._xla).
+MJX_CHILD_XLA_FLAGS = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
+
+
+@contextlib.contextmanager
+def _child_xla_flags(extra: str):
+    """``XLA_FLAGS`` with ``extra`` appended while a spawned child starts (it copies the environment)."""
+    before = os.environ.get("XLA_FLAGS")
+    os.environ["XLA_FLAGS"] = f"{before or ''} {extra}".strip()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("XLA_FLAGS", None)
+        else:
+            os.environ["XLA_FLAGS"] = before
+
+
 def guarded_rate(what, name, batch, steps, timeout: float) -> tuple[float, str]:
     """``mjx_rate`` (``what="mjx.step"``) or ``terms_rate`` (``"terms"``) in a child process killed after
     ``timeout`` s. jaxlib 0.10.1's CPU thread pool deadlocks on MJX's ant step at batch 256 on our 2-core
@@ -156,7 +179,8 @@ def guarded_rate(what, name, batch, steps, timeout: float) -> tuple[float, str]:
             break
         queue = ctx.Queue()
         child = ctx.Process(target=_rate_child, args=(what, name, batch, steps, chunks, queue), daemon=True)
-        child.start()
+        with _child_xla_flags(MJX_CHILD_XLA_FLAGS):
+            child.start()
         child.join(timeout)
         if child.is_alive():
             child.kill()
@@ -209,6 +233,7 @@ def main(argv=None) -> None:
         env = envs.make(name)
         c_rate = mujoco_rate(env, 2000)
         for batch in batches:
+            status(f"{name} at batch {batch}")
             (hard, soft), fails, iters = engine_rates(env, batch, steps, (1e-8, 1e-2))
             theirs, mark = guarded_rate("mjx.step", name, batch, steps, args.mjx_timeout)
             marks.append(mark)

@@ -18,6 +18,7 @@ import pydojo  # noqa: F401  (x64)
 from pydojo import envs
 from pydojo.ocp import idoc, ipm
 from pydojo.ocp.ipopt import IpoptSolver
+from pydojo.progress import status
 
 def _starts(env, batch, key):
     base = jnp.asarray(env.initial_states)[jnp.arange(batch) % len(env.initial_states)]
@@ -37,6 +38,7 @@ def _timed(fn, *args, repeats):
 def bench_solvers(quick: bool):
     rows = []
     for name, horizon in (("cartpole", 30), ("quadrotor", 50)):
+        status(f"{name}, H = {horizon}")
         env = envs.make(name)
         ocp = env.diffop_ocp(horizon)
         theta = env.perturbed_theta(jax.random.PRNGKey(0), 0.2)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pydojo.solver import RESULTS, solve_lcp
+from pydojo.progress import status
 
 MU_SC = 1e-10
 
@@ -99,6 +100,7 @@ def main(argv: list[str]) -> None:
     print(header)
     print("-" * len(header))
     for n in (4, 16, 64):
+        status(f"LCPs of size n = {n}")
         Fs, qs = _problems(n, 256, seed=n)
         sol = batched(jnp.asarray(Fs), jnp.asarray(qs))
         iters = np.asarray(sol.stats.iterations)

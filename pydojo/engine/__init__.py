@@ -1,4 +1,4 @@
-"""The embedded JAX contact engine: MJCF → system (MJX), hard-contact steps (contact seed eqs. 2.3–2.5).
+"""The embedded JAX contact engine: MJCF → system (MJX), hard-contact steps (barrier-smoothing paper, eqs. 2.3–2.5).
 
 ``make_system(mj_model)`` → ``System``; ``init(system, q, v)`` / ``step(system, state, u, schedule)``
 / ``rollout``; ``step_problem`` gives one step's complementarity problem; ψ via ``System.params``

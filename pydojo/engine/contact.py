@@ -1,4 +1,4 @@
-"""The complementarity problem of one hard-contact step (contact seed eqs. 2.3–2.5) as an MCP.
+"""The complementarity problem of one hard-contact step (barrier-smoothing paper, eqs. 2.3–2.5) as an MCP.
 
 Unknown y = v⁺ (free), and complementarity pairs (λ, s):
 
@@ -113,8 +113,22 @@ def contact_problem(system: System) -> MCP:
     return MCP(residual=residual, n_y=system.nv, cone=cone, linear=True, structure=contact_structure(system))
 
 
+# A candidate whose normal Jacobian row is zero cannot carry load: no joint moves its bodies apart or together
+# (gymnasium's point and pusher: a body on x/y slides over a plane). Its gap never changes, so at φ = 0 the
+# pair γ·φ = μ_sc has no solution and every solve fails. Such a candidate is treated as inactive: its rows
+# are zeroed (no normal or friction impulse acts on v⁺) and its gap is set to INACTIVE_GAP (a far contact).
+DEGENERATE_NORMAL = 1e-10  # ‖Jₙ row‖ at or below this (m/s per unit of v) is a structural zero
+INACTIVE_GAP = 1.0
+
+
 def contact_data(system: System, terms: StepTerms, v: jax.Array) -> ContactData:
-    friction = terms.friction
+    friction, gap, normal, tangent = terms.friction, terms.gap, terms.normal, terms.tangent
+    nc = system.n_contacts
+    if nc:
+        inactive = jnp.linalg.norm(normal[:nc], axis=1) <= DEGENERATE_NORMAL
+        gap = gap.at[:nc].set(jnp.where(inactive, INACTIVE_GAP, gap[:nc]))
+        normal = normal.at[:nc].set(jnp.where(inactive[:, None], 0.0, normal[:nc]))
+        tangent = jnp.where(inactive[:, None, None], 0.0, tangent)
     if system.friction_cone != "impact" and system.n_contacts:
         friction = eqx.error_if(
             friction, jnp.any(friction <= 0),
@@ -122,8 +136,8 @@ def contact_data(system: System, terms: StepTerms, v: jax.Array) -> ContactData:
             "coefficients > 0 (the friction cone has no interior at 0); build the system with "
             "friction_cone='impact' for frictionless contact")
     return ContactData(
-        mass=terms.mass, velocity=v, impulse=terms.impulse, gap=terms.gap, normal=terms.normal,
-        tangent=terms.tangent, friction=friction, timestep=jnp.asarray(system.timestep),
+        mass=terms.mass, velocity=v, impulse=terms.impulse, gap=gap, normal=normal,
+        tangent=tangent, friction=friction, timestep=jnp.asarray(system.timestep),
     )
 
 

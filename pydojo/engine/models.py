@@ -2,7 +2,7 @@
 
 The locomotion models (hopper, halfcheetah, ant) are read from the installed
 ``gymnasium`` package; no model file is copied into this repository. The ball
-(Fig. 1(a), 2, 5 of the contact seed) and the block (Fig. 1(b), 8(b)) are
+(Fig. 1(a), 2, 5 of the barrier-smoothing paper) and the block (Fig. 1(b), 8(b)) are
 generated here from their physical parameters.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _positive(name: str, value: float) -> float:
 
 def ball_mjcf(radius: float = 0.1, mass: float = 1.0, friction: float = 0.5, gravity: float = 9.81,
               timestep: float = 0.01) -> mujoco.MjModel:
-    """A 2-D ball (slides x, z and rotation about y) above a ground plane (seed Fig. 1(a))."""
+    """A 2-D ball (slides x, z and rotation about y) above a ground plane (barrier-smoothing paper, Fig. 1(a))."""
     radius, mass, timestep = _positive("radius", radius), _positive("mass", mass), _positive("timestep", timestep)
     if friction < 0:
         raise ValueError(f"friction must be >= 0, got {friction}")
@@ -72,7 +72,7 @@ def ball_mjcf(radius: float = 0.1, mass: float = 1.0, friction: float = 0.5, gra
 
 def block_mjcf(half_size: float = 0.1, mass: float = 1.0, friction: float = 0.5, incline: float = 0.0,
                gravity: float = 9.81, timestep: float = 0.01) -> mujoco.MjModel:
-    """A box on a plane tilted by ``incline`` (rad) about y, pushed along the plane (seed Fig. 1(b)).
+    """A box on a plane tilted by ``incline`` (rad) about y, pushed along the plane (barrier-smoothing paper, Fig. 1(b)).
 
     The box keeps the plane's orientation (joints: slide along the plane's x axis and along its
     normal); the actuator "push" applies a force along the plane's x axis (horizontal when flat).

@@ -1,6 +1,6 @@
 """Pure-function pipeline (brax style): ``init(system, q, v)``, ``step(system, state, u, schedule)``.
 
-One step of the contact seed's eq. (2.3): MJX evaluates M, n(q, v), Bu and the contact
+One step of the barrier-smoothing paper's eq. (2.3): MJX evaluates M, n(q, v), Bu and the contact
 geometry at (q, v); one complementarity problem (eqs. 2.4–2.5, ``pydojo.engine.contact``)
 is solved by ``pydojo.solver.solve`` at μ_sc from the schedule; then q⁺ = q ⊕ h v⁺.
 Gradients (w.r.t. q, v, u and ψ via ``System.with_params``) come from the solver's
@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pydojo.engine.contact import ContactData, contact_data, contact_problem, pair_mu, split_impulses
+from pydojo.engine.contact import DEGENERATE_NORMAL, ContactData, contact_data, contact_problem, pair_mu, split_impulses
 from pydojo.engine.integrate import integrate_positions
 from pydojo.engine.state import SolverStats, State
 from pydojo.engine.system import System
@@ -127,7 +127,11 @@ def step(system: System, state: State, u, schedule: Any = 1e-8, key: Optional[ja
         contact = _contact_state(system, data, state.gamma)
         v_next, lam, s, result, (iters, eq, comp) = _solve_contacts(system, problem, data, schedule, contact, key, throw)
         gamma, friction, _ = split_impulses(system, lam)
-        phi = s[: system.n_contacts]  # linearized gap φ(q) + h Jₙ v⁺ ≈ φ(q⁺)
+        # linearized gap φ(q) + h Jₙ v⁺ ≈ φ(q⁺) (the second-order-cone problem holds its gap rows divided by h)
+        phi = s[: system.n_contacts] * (system.timestep if system.friction_cone == "nonlinear" else 1.0)
+        if system.n_contacts:  # a candidate that cannot carry load (contact_data): its gap does not move
+            inactive = jnp.linalg.norm(data.normal[: system.n_contacts], axis=1) <= DEGENERATE_NORMAL
+            phi = jnp.where(inactive, state.phi, phi)
         mu = jnp.max(schedule.mu(contact))
         # With several randomized samples the averaged result code is non-zero iff a sample failed.
         stats = SolverStats(iterations=jnp.ceil(iters).astype(jnp.int32), eq_residual=eq, comp_residual=comp,

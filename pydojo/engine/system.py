@@ -1,4 +1,4 @@
-"""MJCF → system: the model terms of the contact seed's eq. (2.3) from MJX.
+"""MJCF → system: the model terms of the barrier-smoothing paper's eq. (2.3) from MJX.
 
 Everything physical comes from ``mujoco.mjx``: M(q) (with armature) from ``crb``/``full_m``,
 the bias n(q, v) (Coriolis, gravity, springs, damping) from ``fwd_velocity`` (``passive`` +

@@ -1,4 +1,4 @@
-"""First-order policy gradient through the model (contact seed eq. 4.2).
+"""First-order policy gradient through the model (barrier-smoothing paper, eq. 4.2).
 
 ∇̂J = (1/M) Σ_m ∇_θ Σ_{t<H} γ^t r(x_{t,m}, u_{t,m}),  u = π_θ(x, ς), x_{t+1} = f(x_t, u_t),
 

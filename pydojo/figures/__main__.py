@@ -6,6 +6,7 @@ import pkgutil
 import sys
 
 import pydojo.figures as _pkg
+from pydojo.progress import heartbeat
 
 
 def available() -> list[str]:
@@ -26,8 +27,9 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     missing = []
     for name in names:  # a figure without saved runs does not stop the others
-        try:
-            paths = importlib.import_module(f"pydojo.figures.{name}").main(out=out, runs=pathlib.Path(args.runs))
+        try:  # studies are computed once and cached under <runs>/diagnostics/; progress goes to stderr
+            with heartbeat(name, note=f"studies are cached in {pathlib.Path(args.runs) / 'diagnostics'}"):
+                paths = importlib.import_module(f"pydojo.figures.{name}").main(out=out, runs=pathlib.Path(args.runs))
         except FileNotFoundError as err:
             missing.append(f"{name}: {err}")
             print(f"{name}: not drawn (no saved runs)", flush=True)

@@ -1,4 +1,4 @@
-"""Fig. 1(c)/(d) of the contact seed: the contact-aware μ(z) and the 1-D contact force it produces.
+"""Fig. 1(c)/(d) of the barrier-smoothing paper: the contact-aware μ(z) and the 1-D contact force it produces.
 
 1(c): μ(z) = κ(z)(z + Fκ(z)) (eq. 5.1 in its normalised form) for a few σ.
 1(d): λ = S_μ(z) from the interior-point solver: exact (μ_sc = 1e-12), constant μ, and

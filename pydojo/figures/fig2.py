@@ -1,4 +1,4 @@
-"""Fig. 2(a)/(b) of the contact seed: the ball-bouncing example through the hard-contact engine.
+"""Fig. 2(a)/(b) of the barrier-smoothing paper: the ball-bouncing example through the hard-contact engine.
 
 A ball (the registered ``ball`` mechanism, mass 1) starts at height q (its gap to the ground)
 with vertical velocity −1 and takes one step of h = 1 (the seed's Appendix C.1 units). For

@@ -1,4 +1,4 @@
-"""Fig. 3 of the contact seed: maximum gradient variance of first-order (FOPG) vs likelihood-ratio (LR)
+"""Fig. 3 of the barrier-smoothing paper: maximum gradient variance of first-order (FOPG) vs likelihood-ratio (LR)
 gradients in the noisy ball-throw dynamics, against μ (computed by ``pydojo.diagnostics.ball_study``;
 the numbers are cached in ``<runs>/diagnostics/ball_mu_study.json`` and shared with Fig. 7)."""
 from __future__ import annotations
@@ -23,7 +23,9 @@ def ball_study(runs: pathlib.Path) -> dict:
     if cache.exists():
         return json.loads(cache.read_text())
     from pydojo.diagnostics.ball_study import mu_study
+    from pydojo.progress import status
 
+    status(f"computing the ball's mu study ({len(MUS)} values; cached afterwards in {cache})")
     result = mu_study(MUS)
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(result, indent=1))

@@ -1,4 +1,4 @@
-"""Fig. 4 of the contact seed: mean FOPG gradient variance against the model unroll length H for
+"""Fig. 4 of the barrier-smoothing paper: mean FOPG gradient variance against the model unroll length H for
 several μ, on hopper and halfcheetah (``pydojo.diagnostics.horizon_study``; cached in
 ``<runs>/diagnostics/horizon_<task>.json``)."""
 from __future__ import annotations
@@ -26,7 +26,9 @@ def horizon_results(runs: pathlib.Path, task: str) -> dict:
     if cache.exists():
         return json.loads(cache.read_text())
     from pydojo.diagnostics.horizon_study import horizon_study
+    from pydojo.progress import status
 
+    status(f"computing the {task} horizon study (cached afterwards in {cache})")
     grid = GRID[task]
     result = horizon_study(task, MUS, grid["horizons"], n_samples=grid["n_samples"], batch=grid["batch"])
     cache.parent.mkdir(parents=True, exist_ok=True)

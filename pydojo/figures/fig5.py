@@ -1,4 +1,4 @@
-"""Fig. 5 of the contact seed: ball throw-to-goal return against iteration for contact-aware μ,
+"""Fig. 5 of the barrier-smoothing paper: ball throw-to-goal return against iteration for contact-aware μ,
 constant μ's, μ → 0 and randomized smoothing, from saved runs of ``experiment=fig5`` (a goal beyond reach, best
 approached by rolling) and, when saved, ``experiment=fig5_flight`` (a goal that only a flight reaches) and
 ``experiment=fig5_impact`` (a goal on the ground at a given impact velocity; one panel per initial throw)."""

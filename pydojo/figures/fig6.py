@@ -1,4 +1,4 @@
-"""Fig. 6 of the contact seed: hopper and halfcheetah learning curves (evaluation return) of
+"""Fig. 6 of the barrier-smoothing paper: hopper and halfcheetah learning curves (evaluation return) of
 contact-aware analytical smoothing, constant μ and ARS, against environment steps and wall-clock,
 mean ± std over seeds, from saved runs of ``experiment=fig6_<task>[_constant|_ars]``."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fig. 7 of the contact seed: FOPG gradient bias ‖E ĝ − g_ref‖ against μ on the noisy ball throw
+"""Fig. 7 of the barrier-smoothing paper: FOPG gradient bias ‖E ĝ − g_ref‖ against μ on the noisy ball throw
 (reference: LR on the exact system with a large batch); contact-aware μ as a horizontal line."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fig. 8 of the contact seed: analytical (AS) vs randomized (RS) smoothing gradients for (a) impact
+"""Fig. 8 of the barrier-smoothing paper: analytical (AS) vs randomized (RS) smoothing gradients for (a) impact
 (ball) and (b) friction (block), computed by ``pydojo.diagnostics.smoothing_study`` (cached in
 ``<runs>/diagnostics/smoothing_<case>.json``)."""
 from __future__ import annotations
@@ -27,7 +27,9 @@ def case_result(runs: pathlib.Path, name: str) -> dict:
     if cache.exists():
         return json.loads(cache.read_text())
     from pydojo.diagnostics import smoothing_study
+    from pydojo.progress import status
 
+    status(f"computing the {name} smoothing study (cached afterwards in {cache})")
     c = CASES[name]
     f = getattr(smoothing_study, c["outcome"])()
     result = smoothing_study.compare(f, np.linspace(*c["grid"]), mu=c["mu"], sigma=c["sigma"], samples=c["samples"])

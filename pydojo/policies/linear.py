@@ -1,4 +1,4 @@
-"""Stochastic policies u = π_θ(x, ς) with reparameterized Gaussian noise (contact seed §4.1, eq. 4.2).
+"""Stochastic policies u = π_θ(x, ς) with reparameterized Gaussian noise (barrier-smoothing paper, §4.1, eq. 4.2).
 
 A policy is an ``equinox`` module: ``mean(x)`` is the deterministic action, ``act(x, noise)``
 = mean(x) + σ·ς with ς ~ N(0, I) (so ∂u/∂θ exists for first-order gradients), and

@@ -5,7 +5,7 @@ An MCP has free unknowns y (n_y), and complementarity pairs (λ, s) in a ``Cone`
 
     E(y, λ, s; data) = 0   (n_y + n_c equations),    λ ∘ s = μ e,    λ, s ∈ cone,
 
-which for μ = μ_sc > 0 is the softened system of the contact seed (eq. 3.1) and
+which for μ = μ_sc > 0 is the softened system of the barrier-smoothing paper (eq. 3.1) and
 for μ → 0 the exact complementarity problem. The LCP s = Fλ + q is the MCP with
 n_y = 0 and E = s − Fλ − q.
 """

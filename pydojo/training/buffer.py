@@ -40,7 +40,8 @@ class Buffer(eqx.Module):
         idx = (int(self.position) + np.arange(keep.size)) % self.capacity
         def put(buf, new):  # in NumPy: eager .at[idx].set would compile a scatter per distinct keep.size
             out = np.array(buf)
-            out[idx] = np.asarray(new).reshape((-1,) + np.shape(new)[2:])[keep]
+            new = np.asarray(new)  # (explicit row count: -1 is ambiguous for empty fields, e.g. no friction directions)
+            out[idx] = new.reshape((new.shape[0] * new.shape[1],) + new.shape[2:])[keep]
             return jnp.asarray(out)
 
         return Buffer(jax.tree_util.tree_map(put, self.states, states), put(self.actions, actions),

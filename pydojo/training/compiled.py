@@ -48,6 +48,7 @@ def committed_jit(fn):
 
 def enable_compilation_cache() -> bool:
     """Persist XLA compilations across processes when PYDOJO_JAX_CACHE names a folder; returns whether on.
+    Compilations that took at least PYDOJO_JAX_CACHE_MIN_SECS seconds (default 1) are stored.
 
     JAX decides once per process, at its first compilation, whether the persistent cache is used; config
     building already compiles small functions, so the decision is reset here after the folder is set."""
@@ -61,6 +62,11 @@ def enable_compilation_cache() -> bool:
         equinox_errors.EQX_ON_ERROR = "nan"
     if jax.config.jax_compilation_cache_dir != path:
         jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+        minimum = os.environ.get("PYDOJO_JAX_CACHE_MIN_SECS", "1.0")
+        try:
+            minimum = float(minimum)
+        except ValueError:
+            raise ValueError(f"PYDOJO_JAX_CACHE_MIN_SECS must be a number of seconds, got {minimum!r}") from None
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", minimum)
         compilation_cache.reset_cache()
     return True

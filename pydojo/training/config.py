@@ -1,8 +1,11 @@
 """Validation and construction of everything a FOPG run needs, before any work starts.
 
 Each config group is ``kind`` + options; the builders (``make_policy``, ``make_estimator``,
-``make_schedule``, ``build_env``) reject unknown kinds and options with the list of valid ones,
-and ``TrainSettings`` rejects unknown or out-of-range trainer settings.
+``make_schedule``, ``build_env``, ``pydojo.backends.as_backend``) reject unknown kinds and options with
+the list of valid ones, and ``TrainSettings`` rejects unknown or out-of-range trainer settings. The
+``backend`` group (conf/backend/) selects the simulator the environment is built on; a backend that
+cannot run here (``backend=dojo`` without Julia) raises ``BackendUnavailableError`` before anything else
+is built.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any, Optional
 import jax
 from omegaconf import DictConfig, OmegaConf
 
+from pydojo.backends import as_backend
 from pydojo.estimators import make_estimator
 from pydojo.options import checked_options
 from pydojo.policies import make_policy
@@ -100,16 +104,29 @@ class RunSpec:
     settings: TrainSettings
     spec: ParamSpec
     env_name: str
+    backend: Any = None
 
 
-def build_run(cfg: DictConfig | dict) -> RunSpec:
-    """Build and validate a FOPG run from its resolved config (raises ``ValueError`` on any bad entry)."""
+def make_backend(cfg: DictConfig | dict):
+    """The backend a run's config selects (``backend`` group: ``kind`` + options; absent: the JAX engine),
+    started: a backend that cannot run here raises ``BackendUnavailableError`` (before any work)."""
+    cfg = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    backend = as_backend(cfg.get("backend"))
+    backend.start()
+    return backend
+
+
+def build_run(cfg: DictConfig | dict, backend: Any = None) -> RunSpec:
+    """Build and validate a FOPG run from its resolved config (raises ``ValueError`` on any bad entry).
+    ``backend`` (an ``AbstractBackend``) replaces the one the config selects."""
     cfg = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
     env_cfg = dict(cfg.get("env") or {})
     unknown = sorted(set(env_cfg) - {"name", "task", "overrides"})
     if unknown or "name" not in env_cfg:
         raise ValueError(f"env config needs 'name' (and optional 'task', 'overrides'); got keys {sorted(env_cfg)}")
-    true_env = build_env(env_cfg["name"], env_cfg.get("task", "episode"), env_cfg.get("overrides") or {})
+    backend = make_backend(cfg) if backend is None else backend
+    true_env = build_env(env_cfg["name"], env_cfg.get("task", "episode"), env_cfg.get("overrides") or {},
+                         backend=backend)
     kind, options = _group(cfg, "smoothing")
     schedule = make_schedule(kind, **options)
     train = dict(cfg.get("fopg") or {})
@@ -122,9 +139,15 @@ def build_run(cfg: DictConfig | dict) -> RunSpec:
                          f"(hopper, ant), got {env_cfg['name']!r}")
     if spec.entries:
         spec.check(true_env.system.params)
+        if model.method == "gradient" and not backend.param_gradients:
+            raise ValueError(f"fopg.model.method=gradient needs the step's derivative in ψ, which backend="
+                             f"{backend.name} does not provide; use fopg.model.method=random_search")
     kind, options = _group(cfg, "estimator")
     estimator = make_estimator(kind, **options)
+    if not backend.randomized_smoothing and (int(getattr(schedule, "n_samples", 1)) > 1 or hasattr(estimator, "samples")):
+        raise ValueError(f"randomized smoothing (smoothing=randomized, estimator=rs) is not supported by "
+                         f"backend={backend.name}; use backend=jax")
     kind, options = _group(cfg, "policy")
     policy = make_policy(kind, true_env.observation_size, true_env.action_size,
                          key=jax.random.PRNGKey(int(cfg.get("seed", 0))), **options)
-    return RunSpec(true_env, schedule, policy, estimator, settings, spec, env_cfg["name"])
+    return RunSpec(true_env, schedule, policy, estimator, settings, spec, env_cfg["name"], backend)

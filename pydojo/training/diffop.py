@@ -26,7 +26,7 @@ from pydojo.estimators.diffop import DiffOPEstimator
 from pydojo.ocp import SOLVERS, IDOCOptions, make_solver
 from pydojo.options import checked_options
 from pydojo.policies.ocp import MODES, OCPPolicy
-from pydojo.training import records
+from pydojo.training import loggers, records
 from pydojo.training.compiled import enable_compilation_cache
 
 OPTIMIZERS = ("sgd", "adam")
@@ -131,6 +131,10 @@ def _evaluation(evaluate, theta) -> dict:
     return {"eval_cost": float(jnp.mean(costs)) if int(failed) == 0 else float("nan"), "eval_failed_solves": int(failed)}
 
 
+# the control tasks run on the JAX OCP solver; the backend group selects a contact simulator (pydojo.train.run)
+BACKENDS = ("jax",)
+
+
 def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     c = validate(cfg)
     enable_compilation_cache()  # PYDOJO_JAX_CACHE=<folder>: seeds in separate processes compile once
@@ -140,8 +144,9 @@ def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     key, k_theta = jax.random.split(jax.random.PRNGKey(int(c.get("seed", 0))))
     theta = env.perturbed_theta(k_theta, d["theta_perturbation"])
     state = {"theta": theta, "previous_theta": theta, "opt_state": optimizer.init(theta), "key": key, "iteration": jnp.asarray(0)}
-    log = records.MetricsLog(run_dir)
-    state, start = records.resume(run_dir, state, log, lambda t: t["iteration"])  # exact resume
+    log, state, start = records.open_run(run_dir, state, lambda t: t["iteration"],  # exact resume
+                                         cfg.get("logger"), loggers.config_params(cfg),
+                                         f"diffop {c['env']['name']} {d['mode']}")
     true_cost = float(jnp.mean(evaluate(env.true_theta())[0]))
     for it in records.progress(range(start, d["iterations"]), total=d["iterations"], initial=start,
                                desc=f"diffop {c['env']['name']} {d['mode']}"):
@@ -158,6 +163,7 @@ def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     last = _evaluation(evaluate, state["theta"])
     final = last["eval_cost"]
     log.write(iteration=d["iterations"], **last)
+    log.close()
     rows = log.read()
     records.plot_learning_curve(rows, run_dir / "figures" / "learning_curve.png", "eval_cost",
                                 f"DiffOP ({d['mode']}) {c['env']['name']}")

@@ -1,4 +1,4 @@
-"""Model-based first-order policy gradient: the contact seed's Algorithm 1, with its baselines.
+"""Model-based first-order policy gradient: the barrier-smoothing paper's Algorithm 1, with its baselines.
 
 Per iteration n (``run``):
   4. execute π_θn (Gaussian exploration) on the true system (the engine at μ_sc → 0 with ψ*) and
@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import optax
 
 from pydojo.policies import Normalizer, trainable_filter
-from pydojo.training import records
+from pydojo.training import loggers, records
 from pydojo.training.buffer import Buffer
 from pydojo.training.config import RunSpec, build_run
 from pydojo.training.compiled import committed, committed_jit, enable_compilation_cache
@@ -130,20 +130,24 @@ _collect, _estimate = committed_jit(collect), committed_jit(estimate_gradient)
 _reset_starts, _data_starts = committed_jit(reset_starts), committed_jit(data_starts)
 
 
+
 def run(cfg, run_dir) -> dict:
     """Hydra trainer entry (``trainer: pydojo.training.fopg.run``): train, log, checkpoint, plot."""
     enable_compilation_cache()
     spec = build_run(cfg)  # every config error surfaces here, before any work
-    return train(spec, pathlib.Path(run_dir), seed=int(cfg.get("seed", 0)), title=str(cfg.get("name", spec.env_name)))
+    return train(spec, pathlib.Path(run_dir), seed=int(cfg.get("seed", 0)), title=str(cfg.get("name", spec.env_name)),
+                 logger_cfg=cfg.get("logger"), params=loggers.config_params(cfg))
 
 
-def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -> dict:
+def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "", logger_cfg=None,
+          params: dict | None = None) -> dict:
+    """Algorithm 1 for ``run``, recorded in ``run_dir`` (resumed if it holds a checkpoint); ``logger_cfg`` is
+    the ``logger`` group (extra metric sinks), ``params`` what they record as the run's parameters."""
     s, est, true_env = run.settings, run.estimator, run.true_env
     safe_true_env = stop_on_failure(true_env)
     optimizer = make_optimizer(s)
     state = initial_state(run, optimizer)
-    log = records.MetricsLog(run_dir)
-    state, _ = records.resume(run_dir, state, log, lambda t: t.iteration)
+    log, state, _ = records.open_run(run_dir, state, lambda t: t.iteration, logger_cfg, params, title)
     state = committed(state)
     root = jax.random.PRNGKey(seed)
     filt = trainable_filter(run.policy)
@@ -207,6 +211,7 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "") -
         bar.set_postfix(ret=float(row["train_return"]))
         if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1:
             records.save_checkpoint(run_dir, n + 1, state)
+    log.close()
     figure = records.plot_learning_curve(log.read(), run_dir / "figures" / "learning_curve.png", "eval_return", title)
     final = {k: float(v) for k, v in last.items() if v is not None} if last else {}
     final.update(figure=str(figure), metrics=str(log.path))

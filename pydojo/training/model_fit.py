@@ -1,6 +1,6 @@
 """Model update of Algorithm 1: fit the physical parameters ψ of the engine to true-system transitions.
 
-L(ψ; D) = Σ_t ½‖f(x*_t, u*_t; ψ) − x*_{t+1}‖²  (contact seed eq. 4.1),
+L(ψ; D) = Σ_t ½‖f(x*_t, u*_t; ψ) − x*_{t+1}‖²  (barrier-smoothing paper, eq. 4.1),
 
 minimised by random search (the paper's choice; ``random_search``) or, as an option, by gradient
 descent through the engine (``gradient_fit``, implicit gradients of the contact solve w.r.t. ψ).

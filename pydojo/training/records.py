@@ -31,16 +31,37 @@ def _plain(value):
     return value
 
 
-class MetricsLog:
-    """Append-only JSON-lines metrics file."""
+# one line per logged iteration; conf/train.yaml sends it to train.log only (the console has the progress bar)
+iteration_logger = logging.getLogger("pydojo.iterations")
 
-    def __init__(self, run_dir: str | os.PathLike, name: str = "metrics.jsonl"):
+
+def format_row(row: dict) -> str:
+    """``iteration 3: train_return=-0.734 eval_return=-0.671 ...`` (numbers to 4 significant digits)."""
+    parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items() if k != "iteration"]
+    return f"iteration {row.get('iteration')}: " + " ".join(parts)
+
+
+class MetricsLog:
+    """Append-only JSON-lines metrics file; every row also goes to the ``sinks`` (``pydojo.training.loggers``)."""
+
+    def __init__(self, run_dir: str | os.PathLike, name: str = "metrics.jsonl", sinks: list | None = None):
         self.path = pathlib.Path(run_dir) / name
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.sinks = list(sinks or [])
 
     def write(self, **metrics: Any) -> None:
+        row = {k: _plain(v) for k, v in metrics.items()}
         with self.path.open("a") as f:
-            f.write(json.dumps({k: _plain(v) for k, v in metrics.items()}) + "\n")
+            f.write(json.dumps(row) + "\n")
+        iteration_logger.info(format_row(row))
+        for sink in self.sinks:
+            sink.log(row)
+
+    def close(self) -> None:
+        """Flush and close the sinks (the JSONL file is closed after every row)."""
+        for sink in self.sinks:
+            sink.close()
+        self.sinks = []
 
     def read(self) -> list[dict]:
         """The records; a torn last line (the writer was killed mid-line: no newline, not valid JSON) is dropped."""
@@ -168,6 +189,17 @@ def resume(run_dir, template: Any, log: "MetricsLog", iteration_of) -> tuple[Any
                               + f"\nmove {directory} away to start this run again from iteration 0")
     log.truncate_after(-1)
     return template, 0
+
+
+def open_run(run_dir, template: Any, iteration_of, logger_cfg=None, params=None, run_name: str | None = None):
+    """(metrics log, state, first iteration) for a trainer: ``resume`` into ``template``, then the
+    ``logger`` group's sinks opened on what the resumed record holds."""
+    from pydojo.training import loggers
+
+    log = MetricsLog(run_dir)
+    state, start = resume(run_dir, template, log, iteration_of)
+    log.sinks = loggers.open_sinks(logger_cfg, pathlib.Path(run_dir), log.read(), start, params or {}, run_name)
+    return log, state, start
 
 
 def plot_learning_curve(metrics: Iterable[dict], path, key: str, title: str = "") -> pathlib.Path:

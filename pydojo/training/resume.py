@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 RESUME_MODES = ("auto", "restart")
 # keys that may differ between a run and its resume: they change how long it runs, not what an iteration does
 MAY_CHANGE = frozenset({"resume", "fopg.iterations", "diffop.iterations"})
+MAY_CHANGE_GROUPS = frozenset({"logger", "hydra"})  # where metrics are also sent, how jobs are launched
 _RECORDS = ("config.yaml", "metrics.jsonl", "checkpoints", "figures")  # not train.log: Hydra has it open
 
 
@@ -30,12 +31,19 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: tree}
 
 
+# keys added to the config after runs were recorded without them: absent in an old record means this value
+ADDED_LATER = {"backend.kind": "jax"}
+
+
 def config_differences(old: dict, new: dict) -> list[str]:
     """``key: old -> new`` for every leaf that differs (missing keys shown as <absent>), except MAY_CHANGE."""
     a, b = _flat(old), _flat(new)
+    for key, value in ADDED_LATER.items():
+        a.setdefault(key, value)
+        b.setdefault(key, value)
     absent = "<absent>"
     return [f"{k}: {a.get(k, absent)!r} -> {b.get(k, absent)!r}" for k in sorted(set(a) | set(b))
-            if k not in MAY_CHANGE and a.get(k, absent) != b.get(k, absent)]
+            if k not in MAY_CHANGE and k.split(".")[0] not in MAY_CHANGE_GROUPS and a.get(k, absent) != b.get(k, absent)]
 
 
 def has_records(run_dir: pathlib.Path) -> bool:

@@ -1,10 +1,11 @@
 """Environments as the FOPG trainer sees them: the true system, the model f_ψ, and the throw task.
 
-``build_env(name, task, overrides)`` makes a registered environment (``pydojo.envs.make``);
-``task="throw"`` wraps the ball as the seed's Fig. 5 problem (one action = the throw velocity,
-one step = the whole flight). ``with_params`` writes estimated parameters ψ into an
-environment's engine system and ``with_schedule`` (from the estimators) swaps its μ schedule,
-so the model of Algorithm 1 is ``with_schedule(with_params(true_env, ψ), schedule)``.
+``build_env(name, task, overrides, backend)`` makes a registered environment (``pydojo.envs.make``) on
+a backend (``pydojo.backends``: the JAX engine by default); ``task="throw"`` wraps the ball as the
+seed's Fig. 5 problem (one action = the throw velocity, one step = the whole flight). ``with_params``
+writes estimated parameters ψ into an environment's system (whichever backend built it) and
+``with_schedule`` (from the estimators) swaps its μ schedule, so the model of Algorithm 1 is
+``with_schedule(with_params(true_env, ψ), schedule)``; every step goes through the backend's ``step``.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from pydojo.engine import State, init, rollout
-from pydojo.engine import step as engine_step
+from pydojo.backends import as_backend
+from pydojo.engine import State
 from pydojo.envs import make
 from pydojo.envs.base import AbstractEnv, EnvState
 from pydojo.estimators.rs import with_schedule
@@ -33,11 +34,13 @@ class ThrowTask(AbstractEnv):
     goal: jax.Array
     goal_velocity: jax.Array
     episode_length: int = eqx.field(static=True)
+    backend: Any = eqx.field(static=True, default=None)  # None: the JAX engine
 
     @staticmethod
     def from_ball(ball) -> "ThrowTask":
         return ThrowTask(system=ball.system, schedule=ball.schedule, start=ball.start, goal=ball.goal,
-                         goal_velocity=ball.goal_velocity, episode_length=ball.episode_length * ball.frame_skip)
+                         goal_velocity=ball.goal_velocity, episode_length=ball.episode_length * ball.frame_skip,
+                         backend=ball.backend)
 
     @property
     def observation_size(self) -> int:
@@ -55,8 +58,9 @@ class ThrowTask(AbstractEnv):
         return jnp.zeros(1)
 
     def _at_rest(self, velocity: jax.Array) -> State:
-        q = jnp.concatenate([self.start, jnp.zeros(1)])
-        return init(self.system, q, jnp.concatenate([velocity, jnp.zeros(1)]))
+        backend = as_backend(self.backend)
+        q, v = jnp.concatenate([self.start, jnp.zeros(1)]), jnp.concatenate([velocity, jnp.zeros(1)])
+        return backend.init(self.system, *backend.backend_qv(self.system, q, v))
 
     def reset(self, key):
         zero = jnp.zeros(())
@@ -64,9 +68,11 @@ class ThrowTask(AbstractEnv):
 
     def step(self, state, action, key=None):
         action = self.check_action(action)
+        backend = as_backend(self.backend)
         controls = jnp.zeros((self.episode_length, self.system.nu))
-        final = rollout(self.system, self._at_rest(action), controls, self.schedule, key)[0]
-        got = jnp.concatenate([final.q[:2], final.v[:2]])
+        final = backend.rollout(self.system, self._at_rest(action), controls, self.schedule, key)[0]
+        view = backend.task_state(self.system, final)
+        got = jnp.concatenate([view.q[:2], view.v[:2]])
         reward = -jnp.mean((got - jnp.concatenate([self.goal, self.goal_velocity])) ** 2)
         return EnvState(physics=final, obs=jnp.zeros(1), reward=reward, done=jnp.ones(()), info={})
 
@@ -74,15 +80,27 @@ class ThrowTask(AbstractEnv):
 TASKS = {"episode": lambda env: env, "throw": ThrowTask.from_ball}
 
 
-def build_env(name: str, task: str = "episode", overrides: dict | None = None) -> AbstractEnv:
-    """The true system: registered environment ``name`` with ``overrides``, as ``task``."""
+def build_env(name: str, task: str = "episode", overrides: dict | None = None, backend: Any = None) -> AbstractEnv:
+    """The true system: registered environment ``name`` with ``overrides``, as ``task``, on ``backend``
+    (a name, a ``backend`` config or an ``AbstractBackend``; None: the environment's default, the JAX engine)."""
     from pydojo.envs.toy import TOY_SYSTEMS, make_toy
 
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; valid tasks: {', '.join(sorted(TASKS))}")
+    overrides = dict(overrides or {})
+    if backend is not None:
+        backend = as_backend(backend)
+        if "backend" in overrides and as_backend(overrides["backend"]) != backend:
+            raise ValueError(f"env.overrides.backend={overrides['backend']!r} contradicts backend={backend.name}: "
+                             "choose the backend with backend=... only")
     if name in TOY_SYSTEMS and task == "episode":
-        return make_toy(name, **dict(overrides or {}))
-    env = make(name, **dict(overrides or {}))
+        if backend is not None and backend.name != "jax":
+            raise ValueError(f"environment {name!r} is a toy system in JAX, not a mechanism a backend simulates: "
+                             f"backend={backend.name} does not apply to it (use backend=jax)")
+        return make_toy(name, **overrides)
+    if backend is not None:
+        overrides["backend"] = backend
+    env = make(name, **overrides)
     if task == "throw" and not hasattr(env, "goal_velocity"):
         raise ValueError(f"task 'throw' needs the ball environment, got {name!r}")
     return TASKS[task](env)
@@ -104,7 +122,7 @@ def as_env_state(env, physics) -> EnvState:
 def predict(env, physics, action, key=None) -> tuple[Any, jax.Array]:
     """(next physics, solve failed) of one environment step that never raises on a failed contact solve.
 
-    Contact environments step the engine ``frame_skip`` times with ``throw=False`` and report whether any
+    Contact environments step their backend ``frame_skip`` times with ``throw=False`` and report whether any
     solve failed (model fitting drops those transitions instead of aborting); other systems use ``step``."""
     if not hasattr(env, "frame_skip"):
         return env.step(as_env_state(env, physics), action).physics, jnp.zeros((), bool)
@@ -113,7 +131,7 @@ def predict(env, physics, action, key=None) -> tuple[Any, jax.Array]:
 
     def body(carry, k):
         state, failed = carry
-        nxt = engine_step(env.system, state, action, env.schedule, k, throw=False)
+        nxt = env.physics_step(state, action, k, throw=False)
         return (nxt, failed | (nxt.stats.result != 0)), None
 
     return jax.lax.scan(body, (physics, jnp.zeros((), bool)), keys, length=env.frame_skip)[0]

@@ -148,3 +148,53 @@ def test_julia_package_tests():
     out = subprocess.run(["julia", "--project=julia", "-e", "using Pkg; Pkg.instantiate(); Pkg.test()"], cwd=ROOT,
                          capture_output=True, text=True, timeout=3600)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
+
+
+# --- the environments and the trainer on backend=dojo (written without Julia: none of these has run) ---------
+
+
+@pytest.mark.timeout(1800)
+def test_ball_env_on_dojo_drops_like_the_jax_ball():
+    """The same task on both backends: the ball's observations (task layout: x, z of the lowest point, θ, and
+    velocities) agree while it falls onto the ground and settles (radius 0.1 reaches get_sphere)."""
+    from pydojo import envs
+
+    common = dict(start=(0.0, 0.05), friction_cone="nonlinear", radius=0.1)
+    dojo_env = envs.make("ball", backend="dojo", **common)
+    jax_env = envs.make("ball", **common)
+    a, b = dojo_env.reset(jax.random.PRNGKey(0)), jax_env.reset(jax.random.PRNGKey(0))
+    for _ in range(15):
+        a, b = dojo_env.step(a, jnp.zeros(2)), jax_env.step(b, jnp.zeros(2))
+        np.testing.assert_allclose(a.obs[[0, 1, 3, 4]], b.obs[[0, 1, 3, 4]], atol=1e-5)
+    assert abs(float(a.obs[1])) < 1e-5  # resting on the ground
+
+
+@pytest.mark.timeout(1800)
+def test_hopper_env_on_dojo_starts_at_gymnasiums_qpos0_and_steps():
+    from pydojo import envs
+
+    env = envs.make("hopper", backend="dojo", reset_noise_scale=0.0)
+    assert (env.observation_size, env.action_size) == (11, 3)
+    state = env.reset(jax.random.PRNGKey(0))
+    np.testing.assert_allclose(env.view(state.physics).q, [0.0, 1.25, 0.0, 0.0, 0.0, 0.0], atol=1e-9)
+    for _ in range(5):
+        state = jax.jit(lambda s, a: env.step(s, a))(state, jnp.array([0.5, -0.5, 0.2]))
+    assert np.all(np.isfinite(np.asarray(state.obs))) and float(state.info["solver_result"]) == 0
+
+
+@pytest.mark.timeout(3600)
+def test_fopg_iterations_run_on_dojo(tmp_path):
+    from hydra import compose, initialize_config_dir
+
+    from pydojo.train import CONFIG_DIR, run
+    from pydojo.training import records
+
+    overrides = ["experiment=fig5", "env.task=episode", "backend=dojo", "smoothing=contact_aware", "estimator.horizon=6",
+                 "estimator.batch=2", "fopg.episode_length=8", "fopg.iterations=2", "fopg.eval_every=1",
+                 "fopg.model.fit=[[body_mass,1]]", "fopg.model.fit_every=1", "fopg.model.rounds=2",
+                 "fopg.model.candidates=2", "fopg.model.transitions=8"]
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("train", overrides=overrides)
+    run(cfg, tmp_path)
+    rows = records.MetricsLog(tmp_path).read()
+    assert len(rows) == 2 and all(np.isfinite(r["grad_norm"]) and np.isfinite(r["model_loss"]) for r in rows)

@@ -27,6 +27,9 @@ def test_options_are_converted():
     assert mechanism == "block"
     assert kw == {"timestep": 0.02, "gravity": -9.81, "friction_coefficient": 0.3, "contact_type": "linear"}
     assert dojo.dojo_mechanism_options("hopper", friction=1.0)[1] == {"friction_coefficient": 1.0}
+    # the ball's and block's sizes and masses (get_sphere(; mass, radius), get_block(; mass, edge_length))
+    assert dojo.dojo_mechanism_options("ball", radius=0.1, mass=2.0)[1] == {"radius": 0.1, "mass": 2.0}
+    assert dojo.dojo_mechanism_options("block", half_size=0.1)[1] == {"edge_length": 0.2}
 
 
 @pytest.mark.parametrize(
@@ -38,7 +41,9 @@ def test_options_are_converted():
         ("ball", {"friction_cone": "soft"}, "friction_cone must be one of ('nonlinear', 'linear', 'impact')"),
         ("ball", {"timestep": 0.0}, "timestep must be > 0"),
         ("block", {"friction": -1.0}, "friction must be >= 0"),
-        ("ball", {"radius": 0.1}, "unknown option(s) ['radius']"),
+        ("ball", {"incline": 0.1}, "unknown option(s) ['incline']"),  # Dojo's ground is flat
+        ("ball", {"radius": 0.0}, "radius must be > 0"),
+        ("block", {"half_size": -0.1}, "half_size must be > 0"),
     ],
 )
 def test_bad_options_are_rejected_with_the_valid_ones(name, options, message):

@@ -66,7 +66,7 @@ def _julia_present() -> bool:
 
 @pytest.mark.timeout(200)
 @pytest.mark.skipif(_julia_present(), reason="Julia is present: the Dojo half runs in test_dojo_julia.py instead")
-def test_dojo_half_without_julia_fails_clearly(tmp_path, monkeypatch):
+def test_dojo_alone_without_julia_fails_clearly(tmp_path, monkeypatch):
     import sys
 
     from pydojo.backends._julia import JuliaUnavailableError
@@ -76,4 +76,29 @@ def test_dojo_half_without_julia_fails_clearly(tmp_path, monkeypatch):
 
     monkeypatch.setattr(_julia, "_state", {"main": None, "error": None, "functions": {}})
     with pytest.raises(JuliaUnavailableError, match="Julia backend"):
-        debug_solver.main(["backend=both", f"out={tmp_path / 'x.png'}"])
+        debug_solver.main(["backend=dojo", f"out={tmp_path / 'x.png'}"])
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(_julia_present(), reason="Julia is present: the Dojo half runs in test_dojo_julia.py instead")
+def test_both_without_julia_keeps_the_jax_half_and_says_why_dojo_is_absent(tmp_path):
+    """In a fresh interpreter, with juliapkg offline (so a juliacall that is installed cannot download
+    Julia): the JAX table and plot come out, then one line naming the Julia error; exit status 3."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "trace.png"
+    env = {**os.environ, "PYTHON_JULIAPKG_OFFLINE": "yes"}
+    result = subprocess.run([sys.executable, "-m", "pydojo.debug_solver", "backend=both", f"out={out}"],
+                            capture_output=True, text=True, timeout=280, env=env)
+    assert result.returncode == debug_solver.INCOMPLETE == 3, result.stderr[-3000:]
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("[juliapkg]")]  # juliapkg's log
+    assert lines[0].startswith("jax: mu_sc = 0.001, result code 0"), result.stdout
+    assert "eq_residual" in lines[1] and any(line.startswith("plot: ") for line in lines)
+    absent = [line for line in lines if line.startswith("dojo: not run (")]
+    assert len(absent) == 1, result.stdout
+    assert "Julia could not be started for the dojo backend" in absent[0] and 'section "Julia backend"' in absent[0]
+    assert lines.index(absent[0]) > max(i for i, line in enumerate(lines) if line.startswith("plot: "))
+    assert "Traceback" not in result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -33,3 +33,12 @@ def test_bad_arguments_are_clear_errors(capsys):
     with pytest.raises(SystemExit):
         main(["--mjx-timeout", "-1"])
     assert "--mjx-timeout must be > 0 s, got -1.0" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(400)
+def test_mjx_ant_step_at_batch_256_finishes_in_one_batch(capsys):
+    """The program that deadlocked (MJX's ant step, batch 256: LAPACK ParallelBatchMap on both XLA:CPU pool
+    threads, 6 of 6 runs) finishes in the measuring child, which runs with the concurrency-optimized
+    scheduler off; a hang would be killed and retried in halves (mark "*"), failing this test."""
+    rate, mark = guarded_rate("mjx.step", "ant", 256, 5, timeout=300)
+    assert mark == "" and rate > 0, (rate, mark, capsys.readouterr().out)

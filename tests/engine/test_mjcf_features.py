@@ -103,3 +103,55 @@ def test_joint_limits_without_contact_candidates_step_and_hold():
     q = np.asarray(final.q)
     assert np.all(q >= low - 1e-6) and np.all(q <= high + 1e-6)
     assert abs(q[0] - low[0]) < 1e-3  # pushed back against the slider's lower limit
+
+
+def _gym_model(asset):
+    model = mujoco.MjModel.from_xml_path(str(ASSETS / asset))
+    model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
+    return model
+
+
+@pytest.mark.timeout(240)
+def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_point():
+    """gymnasium's point: a sphere on x/y slides and a z hinge resting on the floor at gap exactly 0. No joint
+    can move it along the contact normal (Jₙ = 0), so γ·φ = μ_sc had no solution and every solve failed.
+    Such candidates are inactive: every step solves, and the motion is MuJoCo's contact-free one (mj_step
+    with contacts disabled); the reported gap stays the geometric one."""
+    model = _gym_model("point.xml")
+    system = make_system(model)
+    controls = jnp.tile(jnp.asarray([[1.0, 0.2]]), (30, 1))
+    reference = mujoco.MjModel.from_xml_path(str(ASSETS / "point.xml"))
+    reference.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER
+    reference.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONTACT
+    data = mujoco.MjData(reference)
+    data.ctrl[:] = [1.0, 0.2]
+    for _ in range(30):
+        mujoco.mj_step(reference, data)
+    start = init(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv))
+    assert float(jnp.min(start.phi)) == 0.0  # the sphere touches the floor
+    for mu in (1e-8, 1e-2):
+        run = jax.jit(lambda s, u: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu), c.stats.result), s, u))
+        final, results = run(start, controls)
+        assert np.all(np.asarray(results) == 0) and int(final.stats.result) == 0, mu
+        np.testing.assert_allclose(np.asarray(final.q), data.qpos, atol=1e-9)
+        np.testing.assert_allclose(np.asarray(final.phi), np.asarray(start.phi), atol=1e-12)
+
+
+@pytest.mark.timeout(300)
+def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_pusher():
+    """gymnasium's pusher: the object and goal slide on the table (x/y only), three candidates at gap 0 with
+    Jₙ = 0; 40 random-action steps at both μ_sc solve with finite states and the limits held."""
+    model = _gym_model("pusher.xml")
+    system = make_system(model)
+    rng = np.random.default_rng(1)
+    controls = jnp.asarray(rng.uniform(model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1], (40, model.nu)))
+    start = init(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv))
+    for mu in (1e-8, 1e-2):
+        run = jax.jit(lambda s, u: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu, throw=False),
+                                                               (c.stats.result, c.q)), s, u))
+        final, (results, qs) = run(start, controls)
+        assert np.all(np.asarray(results) == 0) and int(final.stats.result) == 0, mu
+        assert np.all(np.isfinite(np.asarray(qs)))
+        limited = model.jnt_limited.astype(bool)
+        q = np.asarray(final.q)[model.jnt_qposadr[limited]]
+        assert np.all(q >= model.jnt_range[limited, 0] - 1e-3) and np.all(q <= model.jnt_range[limited, 1] + 1e-3)

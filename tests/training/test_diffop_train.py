@@ -106,3 +106,14 @@ def test_learning_curve_figure_from_saved_runs(tmp_path):
             (run_dir / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (path,) = fig_diffop.main(tmp_path / "out", tmp_path / "runs")
     assert path.name == "fig_diffop_learning_curves.png" and path.stat().st_size > 10_000
+
+
+@pytest.mark.timeout(60)
+def test_diffop_refuses_a_contact_backend_before_starting_it(tmp_path):
+    from pydojo.train import run as train_run
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("train", overrides=["experiment=diffop_cartpole", "backend=dojo"])
+    with pytest.raises(ValueError, match="runs on backend jax, not backend=dojo"):
+        train_run(cfg, tmp_path)
+    assert not (tmp_path / "config.yaml").exists()

@@ -100,6 +100,11 @@ def test_sigkill_and_restart_resumes_to_the_same_parameters(tmp_path):
     assert resumed.returncode == 0, f"the resumed run failed after {done_before} iterations:\n{resumed.stderr[-3000:]}"
     rows = records.MetricsLog(killed).read()
     assert [r["iteration"] for r in rows] == list(range(n))  # no gap, no duplicate after the restart
+    log = (killed / "train.log").read_text()  # the training lines and the resume notice; not on the console
+    assert f"resuming from iteration " in log and f"of {killed}" in log
+    assert "iteration 0: env_steps=" in log and f"iteration {n - 1}: env_steps=" in log
+    assert log.index("resuming from iteration") < log.rindex(f"iteration {n - 1}: ")
+    assert f"iteration {n - 1}: " not in resumed.stderr + resumed.stdout
     a = records.restore_checkpoint(records.latest_checkpoint(straight), _template(straight))
     b = records.restore_checkpoint(records.latest_checkpoint(killed), _template(killed))
     for x, y in zip(jax.tree_util.tree_leaves(a.policy), jax.tree_util.tree_leaves(b.policy)):

@@ -98,3 +98,11 @@ def test_command_line_config_errors_are_one_message_with_exit_status_2(tmp_path)
     assert out.returncode == 2 and "fopg.iterations must be an integer, got 'abc'" in out.stderr, out.stderr[-2000:]
     out = _train("experiment=quickstart", "seed=abc", f"hydra.run.dir={tmp_path / 'c'}")
     assert out.returncode == 2 and "seed must be an integer, got 'abc'" in out.stderr, out.stderr[-2000:]
+
+
+def test_a_run_recorded_before_the_backend_group_resumes_on_the_jax_backend(tmp_path):
+    from pydojo.training.resume import config_differences
+
+    old = {"seed": 0, "fopg": {"iterations": 3}}
+    assert config_differences(old, {**old, "backend": {"kind": "jax"}}) == []
+    assert config_differences(old, {**old, "backend": {"kind": "dojo"}}) == ["backend.kind: 'jax' -> 'dojo'"]

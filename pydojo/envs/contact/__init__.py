@@ -1,4 +1,5 @@
-"""Contact tasks on the JAX engine (ball, block, hopper, halfcheetah, ant). Registered on import."""
+"""Contact tasks (ball, block, hopper, halfcheetah, ant) on the JAX engine or another backend (``backend="dojo"``:
+Dojo.jl's sphere, block and robots, read in the same layout). Registered on import."""
 import functools
 
 from pydojo.envs.contact.base import ContactEnv
@@ -10,8 +11,8 @@ from pydojo.envs.registry import register
 __all__ = ["ContactEnv", "GymnasiumEnv", "batch_reset", "batch_step"]
 
 register("ball", make_ball, BALL_DEFAULTS,
-         "2-D ball with gravity, ground contact and friction; throw-to-goal via BallEnv.throw_return (seed Fig. 1a, 2, 5)")
-register("block", make_block, BLOCK_DEFAULTS, "box pushed along a (possibly inclined) plane with friction (seed Fig. 1b, 8b)")
+         "2-D ball with gravity, ground contact and friction; throw-to-goal via BallEnv.throw_return (barrier-smoothing paper, Fig. 1a, 2, 5)")
+register("block", make_block, BLOCK_DEFAULTS, "box pushed along a (possibly inclined) plane with friction (barrier-smoothing paper, Fig. 1b, 8b)")
 register("hopper", functools.partial(make_locomotion, "hopper"), HOPPER_DEFAULTS, "gymnasium Hopper-v5 on hard contact")
 register("halfcheetah", functools.partial(make_locomotion, "halfcheetah"), HALFCHEETAH_DEFAULTS,
          "gymnasium HalfCheetah-v5 on hard contact")

@@ -85,6 +85,8 @@ class GymnasiumEnv(gymnasium.Env):
                 ) from err
             self._data = mujoco.MjData(model)
         physics = self._state.physics
+        if hasattr(self.env, "view"):  # the task layout is the MJCF model's (any backend)
+            physics = self.env.view(physics)
         self._data.qpos[:], self._data.qvel[:] = np.asarray(physics.q), np.asarray(physics.v)
         mujoco.mj_forward(self._renderer.model if hasattr(self._renderer, "model") else self.env.mj_model(), self._data)
         self._renderer.update_scene(self._data)

@@ -1,5 +1,9 @@
 """hopper, halfcheetah, ant: gymnasium v5's observations, rewards and terminations on the hard-contact engine.
 
+Defined once, on gymnasium's qpos/qvel layout (the task layout); with ``backend="dojo"`` they read Dojo's
+own models of these robots through ``pydojo.backends.dojo_layout.robot_task_layout`` (and start from
+Dojo's default configuration, ``initialize!``, where the JAX engine starts from the MJCF's qpos0).
+
 Models are gymnasium's MJCF files (read from the installed package). Differences from
 gymnasium: one engine step of ``timestep`` per ``frame_skip`` (hard contact allows
 Dojo-like 0.01–0.05 s), and for ant ``cfrc_ext`` (MuJoCo's per-body contact wrenches) is
@@ -49,7 +53,7 @@ class LocomotionEnv(ContactEnv):
             v = self.reset_noise_scale * jax.random.normal(kv, (self.system.nv,))
         return q, v
 
-    def observe(self, physics: State) -> jax.Array:
+    def observe_task(self, physics: State) -> jax.Array:
         if self.kind == "hopper":
             return jnp.concatenate([physics.q[1:], jnp.clip(physics.v, -10.0, 10.0)])
         if self.kind == "ant":
@@ -83,7 +87,8 @@ class LocomotionEnv(ContactEnv):
         return jnp.stack(margins)
 
     def healthy_weight(self, physics: State) -> jax.Array:
-        """gymnasium's healthy indicator, or with ``healthy_softness`` = w > 0 its smooth surrogate
+        """gymnasium's healthy indicator (``physics`` in the task layout: ``env.view(state.physics)``), or with
+        ``healthy_softness`` = w > 0 its smooth surrogate
         Π_i sigmoid(m_i / w) over the margins m_i to the healthy ranges (the step function has no gradient;
         the trainer uses the surrogate in model unrolls only, ``fopg.model.healthy_softness``)."""
         if self.healthy_softness <= 0.0 or self.kind == "halfcheetah":
@@ -92,7 +97,7 @@ class LocomotionEnv(ContactEnv):
         weight = jnp.prod(jax.nn.sigmoid(self._healthy_margins(physics) / self.healthy_softness))
         return jnp.where(finite, weight, 0.0)
 
-    def evaluate(self, before, after, action):
+    def evaluate_task(self, before, after, action):
         x_velocity = (after.q[0] - before.q[0]) / self.dt
         ctrl_cost = self.ctrl_cost_weight * jnp.sum(action**2)
         healthy = self._healthy(after)
@@ -112,9 +117,12 @@ class LocomotionEnv(ContactEnv):
         return reward, done, info
 
 
+# backend: "jax" (the JAX engine on gymnasium's MJCF) | "dojo" (Dojo.jl's own model of the robot, read in
+# gymnasium's qpos/qvel layout; the JAX-engine options friction_cone, n_directions, max_contacts and
+# solver_options at their defaults do not apply to it) | a pydojo.backends backend object
 _COMMON = dict(frame_skip=1, schedule=1e-8, friction_cone="linear", n_directions=None, max_contacts=None,
                solver_options=None,
-               forward_reward_weight=1.0, throw_on_failure=False)
+               forward_reward_weight=1.0, throw_on_failure=False, backend="jax")
 
 HOPPER_DEFAULTS: dict[str, Any] = dict(
     _COMMON, timestep=0.008, ctrl_cost_weight=1e-3, healthy_reward=1.0, terminate_when_unhealthy=True,
@@ -130,16 +138,19 @@ ANT_DEFAULTS: dict[str, Any] = dict(
 )
 
 
+_DEFAULTS = {"hopper": HOPPER_DEFAULTS, "halfcheetah": HALFCHEETAH_DEFAULTS, "ant": ANT_DEFAULTS}
+
+
 def make_locomotion(kind: str, **config) -> LocomotionEnv:
     engine = {k: config.pop(k) for k in ("friction_cone", "n_directions", "max_contacts", "solver_options")}
     engine = {k: v for k, v in engine.items() if v is not None}
-    system, spec = make_contact_system(kind, {"timestep": config.pop("timestep")}, engine)
+    system, spec, backend = make_contact_system(kind, {"timestep": config.pop("timestep")}, engine,
+                                                config.pop("backend"), _DEFAULTS.get(kind))
     frame_skip = int(config.pop("frame_skip"))
-    model = system.mjx_model
     return LocomotionEnv(
-        system=system, schedule=config.pop("schedule"), frame_skip=frame_skip, model_spec=spec, kind=kind,
-        throw_on_failure=bool(config.pop("throw_on_failure")),
-        q_init=jnp.asarray(model.qpos0),
+        system=system, schedule=config.pop("schedule"), backend=backend, frame_skip=frame_skip, model_spec=spec,
+        kind=kind, throw_on_failure=bool(config.pop("throw_on_failure")),
+        q_init=jnp.asarray(backend.default_qv(system)[0]),  # the JAX engine: the MJCF's qpos0
         forward_reward_weight=float(config.pop("forward_reward_weight")),
         ctrl_cost_weight=float(config.pop("ctrl_cost_weight")),
         contact_cost_weight=float(config.pop("contact_cost_weight", 0.0)),

@@ -1,7 +1,7 @@
 """Control tasks for optimization-based policies (cartpole, arm, quadrotor). Registered on import.
 
-Dynamics, true parameters, costs, dt and episode lengths follow PDP's JinEnv
-(reference/diffop.md); the input bounds are Safe-PDP's constrained variants.
+Dynamics, true parameters, costs, dt and episode lengths follow PDP's JinEnv;
+the input bounds are Safe-PDP's constrained variants.
 """
 from pydojo.envs.control import arm, cartpole, quadrotor
 from pydojo.envs.control.base import ControlTask

@@ -1,4 +1,4 @@
-"""Two-link robot arm (PDP JinEnv; reference/diffop.md), state [q₁, q₂, q̇₁, q̇₂], torques [u₁, u₂]."""
+"""Two-link robot arm (as PDP's JinEnv defines it), state [q₁, q₂, q̇₁, q̇₂], torques [u₁, u₂]."""
 from __future__ import annotations
 
 import numpy as np

@@ -3,7 +3,7 @@
 A task supplies its continuous-time dynamics ``xdot(x, u, p, ops)`` once (``ops`` is the math
 namespace of pydojo.ocp.problem, so IPOPT sees the same model), its true physical
 parameters, its true cost and its initial states. The environment integrates with
-forward Euler, x' = x + dt·xdot (reference/diffop.md), and reports reward = −stage cost.
+forward Euler, x' = x + dt·xdot, and reports reward = −stage cost.
 
 ``diffop_ocp`` builds the seed's Table-1 policy problem for the task:
     c(x, u) = ‖θ_c ⊙ (x − x_nom)‖² + ‖u‖²,  c_H(x) = ‖θ_H ⊙ (x − x_nom)‖²,  θ_f = physical parameters,

@@ -1,4 +1,4 @@
-"""Cartpole swing-up (PDP JinEnv; reference/diffop.md), state [x, q, ẋ, q̇], input force u."""
+"""Cartpole swing-up (as PDP's JinEnv defines it), state [x, q, ẋ, q̇], input force u."""
 from __future__ import annotations
 
 import numpy as np

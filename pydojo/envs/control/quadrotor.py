@@ -1,4 +1,4 @@
-"""6-DoF quadrotor with quaternion attitude (PDP JinEnv; reference/diffop.md).
+"""6-DoF quadrotor with quaternion attitude (as PDP's JinEnv defines it).
 
 State [r(3), v(3), q = (w, x, y, z), ω(3)], inputs the four rotor thrusts. Frame convention:
 R(q) maps body to world, v̇ = R(q)[0, 0, Σf]/m − g e_z, q̇ = ½ q ⊗ (0, ω) with ω in the body
