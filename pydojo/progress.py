@@ -69,5 +69,3 @@ def status(what: str) -> None:
     """Say what the innermost running heartbeat is doing now (printed with its next line)."""
     if _ACTIVE:
         _ACTIVE[-1].what = what
-        if enabled() and os.environ.get("PYDOJO_PROGRESS_VERBOSE") == "1":
-            _ACTIVE[-1]._say(what)

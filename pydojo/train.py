@@ -28,11 +28,13 @@ CONFIG_DIR = str(pathlib.Path(__file__).resolve().parent / "conf")
 def short_name(text: str, limit: int = 200) -> str:
     """``text`` if at most ``limit`` characters, else its start and a hash of the whole (a multirun job's
     folder is named by its overrides; file names must stay under the file system's 255 bytes)."""
-    if len(text) <= limit:
-        return text
     import hashlib
 
-    return f"{text[:limit - 10]}__{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    name = text.replace(os.sep, "%")  # an override value with a slash must not make nested folders
+    if len(name.encode()) <= limit:
+        return name
+    head = name.encode()[:limit - 10].decode(errors="ignore")
+    return f"{head}__{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
 if not OmegaConf.has_resolver("pydojo.short"):

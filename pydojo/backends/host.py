@@ -194,8 +194,10 @@ class HostBackend(AbstractBackend):
             if mu.ndim != 0:
                 raise ValueError(f"schedule must be a scalar μ_sc or a pydojo.smoothing schedule, got shape {mu.shape}")
             return mu
-        if int(getattr(schedule, "n_samples", 1)) > 1:
-            raise ValueError(f"randomized smoothing (n_samples > 1) is not supported by the {self.name} backend; "
+        from pydojo.smoothing.randomized import RandomizedSmoothing
+
+        if isinstance(schedule, RandomizedSmoothing):  # it perturbs φ with a key the host step never sees
+            raise ValueError(f"randomized smoothing is not supported by the {self.name} backend; "
                              "use backend=jax")
         return jnp.max(jnp.asarray(schedule.mu(self.contact_state(system, state)), dtype=jnp.float64))
 

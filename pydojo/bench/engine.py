@@ -142,7 +142,8 @@ def _rate_child(what, name, batch, steps, chunks, queue):
 
 
 # MJX's ant step at batch 256 deadlocks in XLA:CPU (LAPACK ParallelBatchMap parks both pool threads) unless
-# the concurrency-optimized scheduler is off. The flag is set only in the child processes that measure MJX:
+# the concurrency-optimized scheduler is off (unless the caller's XLA_FLAGS chose it). It is set only in the
+# child processes that measure MJX (mjx.step and our MJX terms):
 # in the test suite's processes it made another program spin (pydojo._xla).
 MJX_CHILD_XLA_FLAGS = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
 
@@ -151,7 +152,8 @@ MJX_CHILD_XLA_FLAGS = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
 def _child_xla_flags(extra: str):
     """``XLA_FLAGS`` with ``extra`` appended while a spawned child starts (it copies the environment)."""
     before = os.environ.get("XLA_FLAGS")
-    os.environ["XLA_FLAGS"] = f"{before or ''} {extra}".strip()
+    name = extra.split("=")[0]
+    os.environ["XLA_FLAGS"] = before if before and name in before else f"{before or ''} {extra}".strip()
     try:
         yield
     finally:

@@ -20,6 +20,7 @@ from pydojo.estimators import make_estimator
 from pydojo.options import checked_options
 from pydojo.policies import make_policy
 from pydojo.smoothing import make_schedule
+from pydojo.smoothing.randomized import RandomizedSmoothing
 from pydojo.training.model_fit import FIT_METHODS, ParamSpec
 from pydojo.training.tasks import build_env
 
@@ -144,7 +145,7 @@ def build_run(cfg: DictConfig | dict, backend: Any = None) -> RunSpec:
                              f"{backend.name} does not provide; use fopg.model.method=random_search")
     kind, options = _group(cfg, "estimator")
     estimator = make_estimator(kind, **options)
-    if not backend.randomized_smoothing and (int(getattr(schedule, "n_samples", 1)) > 1 or hasattr(estimator, "samples")):
+    if not backend.randomized_smoothing and (isinstance(schedule, RandomizedSmoothing) or hasattr(estimator, "samples")):
         raise ValueError(f"randomized smoothing (smoothing=randomized, estimator=rs) is not supported by "
                          f"backend={backend.name}; use backend=jax")
     kind, options = _group(cfg, "policy")

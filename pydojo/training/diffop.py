@@ -147,22 +147,26 @@ def run(cfg: DictConfig, run_dir) -> dict[str, Any]:
     log, state, start = records.open_run(run_dir, state, lambda t: t["iteration"],  # exact resume
                                          cfg.get("logger"), loggers.config_params(cfg),
                                          f"diffop {c['env']['name']} {d['mode']}")
-    true_cost = float(jnp.mean(evaluate(env.true_theta())[0]))
-    for it in records.progress(range(start, d["iterations"]), total=d["iterations"], initial=start,
-                               desc=f"diffop {c['env']['name']} {d['mode']}"):
-        row = {"iteration": it}
-        if it % d["eval_every"] == 0:
-            row.update(_evaluation(evaluate, state["theta"]))
-        if it == 0:
-            row["true_theta_cost"] = true_cost  # reference: the policy with θ = θ_true (Traj mode: the true optimum)
-        state, costs, grad_norm, failed = train_step(state)
-        row.update(train_cost=float(jnp.mean(costs)), grad_norm=float(grad_norm), failed_solves=int(failed))
-        log.write(**row)
-        if (it + 1) % d["checkpoint_every"] == 0 or it + 1 == d["iterations"]:
-            records.save_checkpoint(run_dir, it + 1, state)
-    last = _evaluation(evaluate, state["theta"])
-    final = last["eval_cost"]
-    log.write(iteration=d["iterations"], **last)
+    try:
+        true_cost = float(jnp.mean(evaluate(env.true_theta())[0]))
+        for it in records.progress(range(start, d["iterations"]), total=d["iterations"], initial=start,
+                                   desc=f"diffop {c['env']['name']} {d['mode']}"):
+            row = {"iteration": it}
+            if it % d["eval_every"] == 0:
+                row.update(_evaluation(evaluate, state["theta"]))
+            if it == 0:
+                row["true_theta_cost"] = true_cost  # reference: the policy with θ = θ_true (Traj mode: the true optimum)
+            state, costs, grad_norm, failed = train_step(state)
+            row.update(train_cost=float(jnp.mean(costs)), grad_norm=float(grad_norm), failed_solves=int(failed))
+            log.write(**row)
+            if (it + 1) % d["checkpoint_every"] == 0 or it + 1 == d["iterations"]:
+                records.save_checkpoint(run_dir, it + 1, state)
+        last = _evaluation(evaluate, state["theta"])
+        final = last["eval_cost"]
+        log.write(iteration=d["iterations"], **last)
+    except BaseException:  # a failed run still closes its sinks (MLflow: FAILED)
+        log.close(failed=True)
+        raise
     log.close()
     rows = log.read()
     records.plot_learning_curve(rows, run_dir / "figures" / "learning_curve.png", "eval_cost",

@@ -148,69 +148,73 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "", l
     optimizer = make_optimizer(s)
     state = initial_state(run, optimizer)
     log, state, _ = records.open_run(run_dir, state, lambda t: t.iteration, logger_cfg, params, title)
-    state = committed(state)
-    root = jax.random.PRNGKey(seed)
-    filt = trainable_filter(run.policy)
-    # episodes/length are static: equal counts share one compilation
-    collect_fn = functools.partial(_collect, episodes=s.episodes_per_iteration, length=s.episode_length)
-    eval_fn = functools.partial(_collect, episodes=s.eval_episodes, length=s.episode_length)
+    try:
+        state = committed(state)
+        root = jax.random.PRNGKey(seed)
+        filt = trainable_filter(run.policy)
+        # episodes/length are static: equal counts share one compilation
+        collect_fn = functools.partial(_collect, episodes=s.episodes_per_iteration, length=s.episode_length)
+        eval_fn = functools.partial(_collect, episodes=s.eval_episodes, length=s.episode_length)
 
-    @committed_jit
-    def apply_update(policy, opt_state, grad):
-        params = eqx.filter(policy, filt)
-        updates, opt_state = optimizer.update(jax.tree_util.tree_map(jnp.negative, grad), opt_state, params)
-        return eqx.apply_updates(policy, updates), opt_state
+        @committed_jit
+        def apply_update(policy, opt_state, grad):
+            params = eqx.filter(policy, filt)
+            updates, opt_state = optimizer.update(jax.tree_util.tree_map(jnp.negative, grad), opt_state, params)
+            return eqx.apply_updates(policy, updates), opt_state
 
-    start_iter, last = int(state.iteration), {}
-    bar = records.progress(range(start_iter, s.iterations), total=s.iterations, initial=start_iter, desc=title)
-    for n in bar:
-        tic = time.perf_counter()
-        k_collect, k_fit, k_est, k_eval, k_start = jax.random.split(jax.random.fold_in(root, n), 5)
-        policy = state.policy
-        states, actions, next_states, rewards, alive = collect_fn(policy, safe_true_env, k_collect, jnp.ones(()))
-        if not bool(jnp.all(jnp.isfinite(rewards))):
-            raise FloatingPointError(f"iteration {n}: the true system returned non-finite rewards (a runtime check "
-                                     "failed; rerun with EQX_ON_ERROR=raise for its message)")
-        buffer = state.buffer.add(states, actions, next_states, alive)
-        env_steps = state.env_steps + jnp.sum(alive)
-        if s.normalize_observations:
-            normalizer = observation_normalizer(*committed((true_env, buffer.states, buffer.count)))
-            policy = eqx.tree_at(lambda p: p.normalizer, policy, normalizer)
-        psi, fit_row = state.psi, {}
-        if run.spec.entries and n % s.model.fit_every == 0:
-            psi, model_loss = fit_model(run, eqx.tree_at(lambda t: t.buffer, state, buffer), k_fit)
-            fit_row = {"model_loss": model_loss}  # logged on fitting iterations only
-        model = safe_true_env if est.model_free else stop_on_failure(smoothed_model(run, psi))
-        opt_state, info, grad_norm = state.opt_state, {}, 0.0
-        for j in range(s.updates_per_iteration):
-            k_j, k_s = jax.random.split(jax.random.fold_in(k_est, j))
-            if s.starts == "data":
-                starts = _data_starts(model, buffer.sample(jax.random.fold_in(k_start, j), est.batch)[2])
-            else:
-                starts = _reset_starts(model, k_s, est.batch)
-            grad, info = _estimate(est, policy, model, starts, k_j)
-            grad_norm = optax.tree.norm(grad)
-            if not bool(jnp.isfinite(grad_norm)):  # a diverged model unroll: skip this update, keep going
-                logging.getLogger(__name__).warning(
-                    "iteration %d, update %d: non-finite policy gradient from the model unroll; update skipped "
-                    "(grad_norm is logged as NaN)", n, j)
-                grad = jax.tree_util.tree_map(jnp.zeros_like, grad)
-            policy, opt_state = apply_update(policy, opt_state, grad)
-            if est.model_free:
-                env_steps = env_steps + info["model_steps"]
-        row = dict(iteration=n, env_steps=env_steps, train_return=jnp.mean(jnp.sum(rewards, axis=1)),
-                   model_return=info.get("model_return"), grad_norm=grad_norm, **fit_row,
-                   **{f"psi_{i}": v for i, v in enumerate(psi)})
-        if n % s.eval_every == 0 or n == s.iterations - 1:
-            row["eval_return"] = jnp.mean(jnp.sum(eval_fn(policy, safe_true_env, k_eval, jnp.zeros(()))[3], axis=1))
-        wall = state.wall_time + (time.perf_counter() - tic)
-        row["wall_time"] = wall
-        state = TrainerState(policy, opt_state, psi, buffer, jnp.asarray(n + 1, jnp.int32), env_steps, wall)
-        log.write(**row)
-        last = row
-        bar.set_postfix(ret=float(row["train_return"]))
-        if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1:
-            records.save_checkpoint(run_dir, n + 1, state)
+        start_iter, last = int(state.iteration), {}
+        bar = records.progress(range(start_iter, s.iterations), total=s.iterations, initial=start_iter, desc=title)
+        for n in bar:
+            tic = time.perf_counter()
+            k_collect, k_fit, k_est, k_eval, k_start = jax.random.split(jax.random.fold_in(root, n), 5)
+            policy = state.policy
+            states, actions, next_states, rewards, alive = collect_fn(policy, safe_true_env, k_collect, jnp.ones(()))
+            if not bool(jnp.all(jnp.isfinite(rewards))):
+                raise FloatingPointError(f"iteration {n}: the true system returned non-finite rewards (a runtime check "
+                                         "failed; rerun with EQX_ON_ERROR=raise for its message)")
+            buffer = state.buffer.add(states, actions, next_states, alive)
+            env_steps = state.env_steps + jnp.sum(alive)
+            if s.normalize_observations:
+                normalizer = observation_normalizer(*committed((true_env, buffer.states, buffer.count)))
+                policy = eqx.tree_at(lambda p: p.normalizer, policy, normalizer)
+            psi, fit_row = state.psi, {}
+            if run.spec.entries and n % s.model.fit_every == 0:
+                psi, model_loss = fit_model(run, eqx.tree_at(lambda t: t.buffer, state, buffer), k_fit)
+                fit_row = {"model_loss": model_loss}  # logged on fitting iterations only
+            model = safe_true_env if est.model_free else stop_on_failure(smoothed_model(run, psi))
+            opt_state, info, grad_norm = state.opt_state, {}, 0.0
+            for j in range(s.updates_per_iteration):
+                k_j, k_s = jax.random.split(jax.random.fold_in(k_est, j))
+                if s.starts == "data":
+                    starts = _data_starts(model, buffer.sample(jax.random.fold_in(k_start, j), est.batch)[2])
+                else:
+                    starts = _reset_starts(model, k_s, est.batch)
+                grad, info = _estimate(est, policy, model, starts, k_j)
+                grad_norm = optax.tree.norm(grad)
+                if not bool(jnp.isfinite(grad_norm)):  # a diverged model unroll: skip this update, keep going
+                    logging.getLogger(__name__).warning(
+                        "iteration %d, update %d: non-finite policy gradient from the model unroll; update skipped "
+                        "(grad_norm is logged as NaN)", n, j)
+                    grad = jax.tree_util.tree_map(jnp.zeros_like, grad)
+                policy, opt_state = apply_update(policy, opt_state, grad)
+                if est.model_free:
+                    env_steps = env_steps + info["model_steps"]
+            row = dict(iteration=n, env_steps=env_steps, train_return=jnp.mean(jnp.sum(rewards, axis=1)),
+                       model_return=info.get("model_return"), grad_norm=grad_norm, **fit_row,
+                       **{f"psi_{i}": v for i, v in enumerate(psi)})
+            if n % s.eval_every == 0 or n == s.iterations - 1:
+                row["eval_return"] = jnp.mean(jnp.sum(eval_fn(policy, safe_true_env, k_eval, jnp.zeros(()))[3], axis=1))
+            wall = state.wall_time + (time.perf_counter() - tic)
+            row["wall_time"] = wall
+            state = TrainerState(policy, opt_state, psi, buffer, jnp.asarray(n + 1, jnp.int32), env_steps, wall)
+            log.write(**row)
+            last = row
+            bar.set_postfix(ret=float(row["train_return"]))
+            if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1:
+                records.save_checkpoint(run_dir, n + 1, state)
+    except BaseException:  # a failed run still closes its sinks (MLflow: FAILED)
+        log.close(failed=True)
+        raise
     log.close()
     figure = records.plot_learning_curve(log.read(), run_dir / "figures" / "learning_curve.png", "eval_return", title)
     final = {k: float(v) for k, v in last.items() if v is not None} if last else {}

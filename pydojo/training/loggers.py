@@ -7,8 +7,8 @@ receives every row the trainer logs (``{"iteration": n, ...}``, numbers or None)
 * ``csv`` — ``metrics.csv`` in the run directory, one column per metric (a metric first seen later,
   such as ``eval_return``, adds a column: the file is then rewritten with the wider header).
 * ``tensorboard`` — event files under ``tensorboard/``, one scalar per metric with step = iteration,
-  written with tensorboard's own event writer (no TensorFlow needed); a resumed run writes a session
-  START at its first iteration, so TensorBoard drops the rows the killed run logged past the checkpoint.
+  written with tensorboard's own event writer (no TensorFlow needed); like the CSV, rewritten from the
+  record when a run starts or resumes, so each iteration appears once.
 * ``mlflow`` — one MLflow run (the flattened config as its parameters) in a file store under ``mlruns/``
   (``mlflow ui --backend-store-uri <run_dir>/mlruns``) or at ``tracking_uri``; a resume continues the same
   MLflow run (its id is kept in ``mlflow_run_id``).
@@ -47,6 +47,8 @@ class CsvSink:
     """``metrics.csv``: the rows so far, columns in order of first appearance."""
 
     def __init__(self, run_dir: pathlib.Path, previous_rows: Iterable[dict], filename: str = "metrics.csv"):
+        if pathlib.Path(filename).name in ("metrics.jsonl", "config.yaml", "train.log"):
+            raise ValueError(f"logger.csv.filename={filename!r} would overwrite the run's own record")
         self.path = run_dir / filename
         self.rows = [dict(r) for r in previous_rows]
         self.columns: list[str] = []
@@ -76,31 +78,37 @@ class CsvSink:
         with self.path.open("a", newline="") as f:
             csv.DictWriter(f, fieldnames=self.columns, restval="").writerow(row)
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
         pass
 
 
 class TensorBoardSink:
     """Scalar summaries in ``<run_dir>/<log_dir>/events.out.tfevents.*``."""
 
-    def __init__(self, run_dir: pathlib.Path, start: int, log_dir: str = "tensorboard", flush_secs: float = 30.0):
-        from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+    def __init__(self, run_dir: pathlib.Path, previous_rows: Iterable[dict], log_dir: str = "tensorboard",
+                 flush_secs: float = 30.0):
+        from tensorboard.compat.proto.event_pb2 import Event
         from tensorboard.compat.proto.summary_pb2 import Summary
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
         self._event, self._summary = Event, Summary
         self.directory = run_dir / log_dir
+        # a derived view of metrics.jsonl, like the CSV: rebuilt from the record on every (re)start, so rows the
+        # killed run logged past its checkpoint, or never flushed, neither stay nor go missing
+        old = sorted(self.directory.glob("events.out.tfevents.*")) if self.directory.is_dir() else []
         self._writer = EventFileWriter(str(self.directory), flush_secs=flush_secs)
-        if start > 0:  # TensorBoard purges events of a step >= this one written before the restart
-            self._writer.add_event(Event(wall_time=time.time(), step=start,
-                                         session_log=SessionLog(status=SessionLog.START)))
+        for row in previous_rows:
+            self.log(row)
+        self._writer.flush()
+        for path in old:
+            path.unlink(missing_ok=True)
 
     def log(self, row: dict) -> None:
         step = int(row["iteration"])
         values = [self._summary.Value(tag=k, simple_value=x) for k, x in _numeric(row).items()]
         self._writer.add_event(self._event(wall_time=time.time(), step=step, summary=self._summary(value=values)))
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
         self._writer.close()
 
 
@@ -127,8 +135,7 @@ class MlflowSink:
 
         self.client = MlflowClient(tracking_uri=tracking_uri)
         self.tracking_uri = tracking_uri
-        experiment = self.client.get_experiment_by_name(experiment_name)
-        experiment_id = experiment.experiment_id if experiment else self.client.create_experiment(experiment_name)
+        experiment_id = self._experiment(experiment_name)
         id_file = run_dir / "mlflow_run_id"
         previous = id_file.read_text().strip() if id_file.exists() else ""
         if previous:
@@ -140,6 +147,18 @@ class MlflowSink:
             for i in range(0, len(items), 100):  # MLflow takes at most 100 parameters per batch
                 self.client.log_batch(self.run_id, params=items[i:i + 100])
 
+    def _experiment(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found:
+            return found.experiment_id
+        try:
+            return self.client.create_experiment(name)
+        except Exception:  # a parallel job sharing the tracking URI created it first
+            found = self.client.get_experiment_by_name(name)
+            if found is None:
+                raise
+            return found.experiment_id
+
     def log(self, row: dict) -> None:
         from mlflow.entities import Metric
 
@@ -148,8 +167,8 @@ class MlflowSink:
         if metrics:
             self.client.log_batch(self.run_id, metrics=metrics)
 
-    def close(self) -> None:
-        self.client.set_terminated(self.run_id)
+    def close(self, failed: bool = False) -> None:
+        self.client.set_terminated(self.run_id, status="FAILED" if failed else "FINISHED")
 
 
 def config_params(cfg) -> dict:
@@ -172,7 +191,7 @@ def selected(logger_cfg: Mapping | None) -> dict[str, dict]:
         if name in chosen and importlib.util.find_spec(module) is None:
             raise ValueError(f"logger={name} needs the {module!r} package: pip install \"pydojo[loggers]\"")
     targets = {"csv": CsvSink, "tensorboard": TensorBoardSink, "mlflow": MlflowSink}
-    fixed = {"csv": ("run_dir", "previous_rows"), "tensorboard": ("run_dir", "start"), "mlflow": ("run_dir", "params")}
+    fixed = {"csv": ("run_dir", "previous_rows"), "tensorboard": ("run_dir", "previous_rows"), "mlflow": ("run_dir", "params")}
     for name, options in chosen.items():
         if name in targets:
             checked_options(targets[name], options, f"logger.{name}", skip=fixed[name])
@@ -187,7 +206,7 @@ def open_sinks(logger_cfg: Mapping | None, run_dir: pathlib.Path, previous_rows:
         if name == "csv":
             sinks.append(CsvSink(run_dir, previous_rows, **options))
         elif name == "tensorboard":
-            sinks.append(TensorBoardSink(run_dir, start, **options))
+            sinks.append(TensorBoardSink(run_dir, previous_rows, **options))
         elif name == "mlflow":
-            sinks.append(MlflowSink(run_dir, params, **{"run_name": run_name, **options}))
+            sinks.append(MlflowSink(run_dir, params, **{**options, "run_name": options.get("run_name") or run_name}))
     return sinks

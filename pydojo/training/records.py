@@ -48,6 +48,7 @@ class MetricsLog:
         self.path = pathlib.Path(run_dir) / name
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.sinks = list(sinks or [])
+        self._handler: logging.Handler | None = None
 
     def write(self, **metrics: Any) -> None:
         row = {k: _plain(v) for k, v in metrics.items()}
@@ -57,11 +58,24 @@ class MetricsLog:
         for sink in self.sinks:
             sink.log(row)
 
-    def close(self) -> None:
-        """Flush and close the sinks (the JSONL file is closed after every row)."""
+    def close(self, failed: bool = False) -> None:
+        """Flush and close the sinks (an MLflow run is marked FAILED if ``failed``) and stop writing train.log
+        lines; the JSONL file itself is closed after every row."""
         for sink in self.sinks:
-            sink.close()
+            sink.close(failed)
         self.sinks = []
+        if self._handler is not None:
+            iteration_logger.removeHandler(self._handler)
+            self._handler.close()
+            self._handler = None
+
+    def log_iterations_to(self, path: pathlib.Path) -> None:
+        """Append each row as one line to ``path`` (the run's train.log; not the console, which has the bar)."""
+        self._handler = logging.FileHandler(path, mode="a")
+        self._handler.setFormatter(logging.Formatter("[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"))
+        iteration_logger.addHandler(self._handler)
+        iteration_logger.setLevel(logging.INFO)
+        iteration_logger.propagate = False
 
     def read(self) -> list[dict]:
         """The records; a torn last line (the writer was killed mid-line: no newline, not valid JSON) is dropped."""
@@ -199,6 +213,7 @@ def open_run(run_dir, template: Any, iteration_of, logger_cfg=None, params=None,
     log = MetricsLog(run_dir)
     state, start = resume(run_dir, template, log, iteration_of)
     log.sinks = loggers.open_sinks(logger_cfg, pathlib.Path(run_dir), log.read(), start, params or {}, run_name)
+    log.log_iterations_to(pathlib.Path(run_dir) / "train.log")
     return log, state, start
 
 

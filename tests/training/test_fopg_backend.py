@@ -220,6 +220,8 @@ def test_gradient_model_fitting_is_refused_without_parameter_gradients(registere
         run(_cfg(BASE + ["fopg.model.method=gradient"]), tmp_path)
     with pytest.raises(ValueError, match=f"randomized smoothing .* not supported by backend={NAME}"):
         run(_cfg(BASE + ["smoothing=randomized"]), tmp_path)
+    with pytest.raises(ValueError, match=f"randomized smoothing .* not supported by backend={NAME}"):
+        run(_cfg(BASE + ["smoothing=randomized", "smoothing.samples=1"]), tmp_path)  # one draw is still random
     assert not (tmp_path / "metrics.jsonl").exists()
 
 

@@ -79,22 +79,22 @@ def test_mlflow_file_store_holds_the_metrics_and_the_config(logged_run):
     run_dir, rows = logged_run
     data, history = _mlflow(run_dir)
     assert data.data.params["seed"] == "0" and data.data.params["fopg.iterations"] == "3"
-    assert data.info.status == "FINISHED"
+    assert data.info.status == "FINISHED" and data.info.run_name == "fig5"  # the run's title
     for key in ("train_return", "eval_return"):
         assert history[key] == [(s, pytest.approx(v, rel=1e-12)) for s, v in _expected(rows, key)]
 
 
 @pytest.mark.timeout(120)
 def test_a_resumed_run_logs_each_iteration_once(tmp_path):
-    """A run killed after iteration 3 with a checkpoint at 2 logged iterations 0-3; its resume reruns
-    iteration 2 on: TensorBoard drops the old rows from step 2 (session START), the CSV is rebuilt from
-    the cut JSONL record, and MLflow continues the same run."""
+    """A run killed after iteration 3 with a checkpoint at 2 logged iterations 0-3 (its sinks never closed);
+    its resume reruns iteration 2 on: the CSV and the TensorBoard events are rebuilt from the cut JSONL record,
+    and MLflow continues the same run (its history keeps the redone steps twice: MLflow cannot delete)."""
     log = records.MetricsLog(tmp_path)
     first = loggers.open_sinks({"csv": {}, "tensorboard": {"flush_secs": 0.1}, "mlflow": {}}, tmp_path, [], 0, {"seed": 0})
     log.sinks = first
     for i in range(4):
         log.write(iteration=i, loss=float(i))
-    log.close()
+    log.sinks = []  # killed: nothing closed or flushed
     run_id = (tmp_path / "mlflow_run_id").read_text()
     log.truncate_after(1)  # what records.resume does for a checkpoint at iteration 2
     log.sinks = loggers.open_sinks({"csv": {}, "tensorboard": {"flush_secs": 0.1}, "mlflow": {}}, tmp_path,
@@ -110,6 +110,35 @@ def test_a_resumed_run_logs_each_iteration_once(tmp_path):
     assert (tmp_path / "mlflow_run_id").read_text() == run_id
     _, history = _mlflow(tmp_path)
     assert history["eval_return"] == [(2, -2.0), (3, -3.0), (4, -4.0)]
+    assert history["loss"] == [(0, 0.0), (1, 1.0), (2, 2.0), (2, 12.0), (3, 3.0), (3, 13.0), (4, 14.0)]
+
+
+@pytest.mark.timeout(60)
+def test_a_run_killed_before_its_first_checkpoint_leaves_no_tensorboard_rows(tmp_path):
+    sinks = loggers.open_sinks({"tensorboard": {"flush_secs": 0.1}}, tmp_path, [], 0, {})
+    sinks[0].log({"iteration": 0, "loss": 1.0})
+    sinks[0].close()
+    assert _tensorboard(tmp_path / "tensorboard")["loss"] == [(0, 1.0)]
+    loggers.open_sinks({"tensorboard": {}}, tmp_path, [], 0, {})[0].close()  # the restart from iteration 0
+    assert "loss" not in _tensorboard(tmp_path / "tensorboard")
+
+
+@pytest.mark.timeout(60)
+def test_restart_moves_the_loggers_outputs_with_the_record(tmp_path):
+    from pydojo.training.resume import prepare_run_dir
+
+    for name in ("metrics.jsonl", "metrics.csv", "mlflow_run_id"):
+        (tmp_path / name).write_text("x\n")
+    for name in ("tensorboard", "mlruns"):
+        (tmp_path / name).mkdir()
+    prepare_run_dir(tmp_path, {"resume": "restart", "seed": 0})
+    (archive,) = tmp_path.glob("replaced_*")
+    assert sorted(p.name for p in archive.iterdir()) == ["metrics.csv", "metrics.jsonl", "mlflow_run_id", "mlruns", "tensorboard"]
+
+
+def test_the_csv_logger_cannot_overwrite_the_record(tmp_path):
+    with pytest.raises(ValueError, match="would overwrite the run's own record"):
+        loggers.open_sinks({"csv": {"filename": "metrics.jsonl"}}, tmp_path, [], 0, {})
 
 
 @pytest.mark.timeout(60)
