@@ -65,5 +65,11 @@ class JaxBackend(AbstractBackend):
         return jnp.asarray(np.where(limited, low, -np.inf)), jnp.asarray(np.where(limited, high, np.inf))
 
     def default_qv(self, system: System) -> tuple[jax.Array, jax.Array]:
-        """The MJCF model's qpos0, at rest."""
-        return jnp.asarray(system.mjx_model.qpos0), jnp.zeros(system.nv)
+        """The MJCF model's qpos0, at rest, with every limited joint moved to its nearest bound if qpos0 lies
+        outside its range (gymnasium's Ant-v5 puts the four ankles 30° outside theirs). A hard limit pushes
+        such a start back within one step: ant's ankles got 10.5 rad/s from the first step, against 2.5 rad/s
+        from MuJoCo's soft limit."""
+        q = jnp.asarray(system.mjx_model.qpos0)
+        for qadr, sign, bound in zip(system.limit_qadr, system.limit_sign, system.limit_bound):
+            q = q.at[qadr].set(jnp.where(sign * (q[qadr] - bound) < 0, bound, q[qadr]))
+        return q, jnp.zeros(system.nv)

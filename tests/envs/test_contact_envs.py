@@ -102,3 +102,22 @@ def test_ball_throw_return_and_its_gradient():
     g = grad(theta)
     assert np.all(np.isfinite(np.asarray(g))) and float(g[0]) > 0  # throwing farther helps
     assert float(ret(theta + 0.1 * g / jnp.linalg.norm(g))) > float(ret(theta))
+
+
+@pytest.mark.timeout(240)
+def test_locomotion_starts_inside_every_joint_range():
+    """gymnasium's Ant-v5 qpos0 puts the four ankles 30° outside their ranges; a hard limit pushed them back
+    in one step (10.5 rad/s). The registered environments start limited joints at their nearest bound."""
+    from pydojo.engine import init, step
+
+    for name in ("hopper", "halfcheetah", "ant"):
+        env = envs.make(name)
+        model, q = env.mj_model(), np.asarray(env.q_init)
+        limited = model.jnt_limited.astype(bool) & np.isin(model.jnt_type, [2, 3])  # slides and hinges
+        values = q[model.jnt_qposadr[limited]]
+        assert np.all(values >= model.jnt_range[limited, 0] - 1e-12), name
+        assert np.all(values <= model.jnt_range[limited, 1] + 1e-12), name
+        moved = np.flatnonzero(np.abs(q - model.qpos0) > 0)
+        assert (name == "ant") == bool(moved.size), (name, moved)  # only ant's qpos0 lies outside its ranges
+    first = step(env.system, init(env.system, env.q_init, jnp.zeros(env.system.nv)), jnp.zeros(env.system.nu), 1e-8)
+    assert float(jnp.max(jnp.abs(first.v))) < 1.0  # from qpos0: 10.5 rad/s on the ankles
