@@ -121,11 +121,16 @@ DEGENERATE_NORMAL = 1e-10  # ‖Jₙ row‖ at or below this (m/s per unit of v)
 INACTIVE_GAP = 1.0
 
 
+def inactive_contacts(system: System, normal: jax.Array) -> jax.Array:
+    """(nc,) mask of the candidates that cannot carry load: a zero normal Jacobian row."""
+    return jnp.linalg.norm(normal[: system.n_contacts], axis=1) <= DEGENERATE_NORMAL
+
+
 def contact_data(system: System, terms: StepTerms, v: jax.Array) -> ContactData:
     friction, gap, normal, tangent = terms.friction, terms.gap, terms.normal, terms.tangent
     nc = system.n_contacts
     if nc:
-        inactive = jnp.linalg.norm(normal[:nc], axis=1) <= DEGENERATE_NORMAL
+        inactive = inactive_contacts(system, normal)
         gap = gap.at[:nc].set(jnp.where(inactive, INACTIVE_GAP, gap[:nc]))
         normal = normal.at[:nc].set(jnp.where(inactive[:, None], 0.0, normal[:nc]))
         tangent = jnp.where(inactive[:, None, None], 0.0, tangent)

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pydojo.engine.contact import DEGENERATE_NORMAL, ContactData, contact_data, contact_problem, pair_mu, split_impulses
+from pydojo.engine.contact import ContactData, contact_data, contact_problem, inactive_contacts, pair_mu, split_impulses
 from pydojo.engine.integrate import integrate_positions
 from pydojo.engine.state import SolverStats, State
 from pydojo.engine.system import System
@@ -130,8 +130,7 @@ def step(system: System, state: State, u, schedule: Any = 1e-8, key: Optional[ja
         # linearized gap φ(q) + h Jₙ v⁺ ≈ φ(q⁺) (the second-order-cone problem holds its gap rows divided by h)
         phi = s[: system.n_contacts] * (system.timestep if system.friction_cone == "nonlinear" else 1.0)
         if system.n_contacts:  # a candidate that cannot carry load (contact_data): its gap does not move
-            inactive = jnp.linalg.norm(data.normal[: system.n_contacts], axis=1) <= DEGENERATE_NORMAL
-            phi = jnp.where(inactive, state.phi, phi)
+            phi = jnp.where(inactive_contacts(system, data.normal), state.phi, phi)
         mu = jnp.max(schedule.mu(contact))
         # With several randomized samples the averaged result code is non-zero iff a sample failed.
         stats = SolverStats(iterations=jnp.ceil(iters).astype(jnp.int32), eq_residual=eq, comp_residual=comp,

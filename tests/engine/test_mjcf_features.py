@@ -141,13 +141,13 @@ def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_point():
 def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_pusher():
     """gymnasium's pusher: the object and goal slide on the table (x/y only), three candidates at gap 0 with
     Jₙ = 0; 40 random-action steps at both μ_sc solve with finite states and the limits held."""
-    from pydojo.engine.contact import DEGENERATE_NORMAL
+    from pydojo.engine.contact import inactive_contacts
     from pydojo.engine.terms import model_terms
 
     model = _gym_model("pusher.xml")
     system = make_system(model)
     terms = model_terms(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv), jnp.zeros(model.nu))
-    degenerate = np.linalg.norm(np.asarray(terms.normal)[:system.n_contacts], axis=1) <= DEGENERATE_NORMAL
+    degenerate = np.asarray(inactive_contacts(system, terms.normal))
     zero_gap = np.abs(np.asarray(terms.gap)[:system.n_contacts]) < 1e-9
     assert np.sum(degenerate & zero_gap) == 3  # the object's and goal's candidates resting on the table
     rng = np.random.default_rng(1)
