@@ -55,6 +55,13 @@ def enable_compilation_cache() -> bool:
     path = os.environ.get("PYDOJO_JAX_CACHE", "")
     if not path:
         return False
+    minimum = os.environ.get("PYDOJO_JAX_CACHE_MIN_SECS", "1.0")
+    try:
+        minimum = float(minimum)
+    except ValueError:
+        raise ValueError(f"PYDOJO_JAX_CACHE_MIN_SECS must be a number of seconds, got {minimum!r}") from None
+    if not minimum >= 0:
+        raise ValueError(f"PYDOJO_JAX_CACHE_MIN_SECS must be >= 0 seconds, got {minimum}")
     if "EQX_ON_ERROR" not in os.environ:
         # XLA refuses to persist executables with host callbacks, and eqx.error_if's default ("raise") is
         # one: with the cache on, runtime checks poison values with NaN instead (the trainer raises on a
@@ -62,11 +69,6 @@ def enable_compilation_cache() -> bool:
         equinox_errors.EQX_ON_ERROR = "nan"
     if jax.config.jax_compilation_cache_dir != path:
         jax.config.update("jax_compilation_cache_dir", path)
-        minimum = os.environ.get("PYDOJO_JAX_CACHE_MIN_SECS", "1.0")
-        try:
-            minimum = float(minimum)
-        except ValueError:
-            raise ValueError(f"PYDOJO_JAX_CACHE_MIN_SECS must be a number of seconds, got {minimum!r}") from None
         jax.config.update("jax_persistent_cache_min_compile_time_secs", minimum)
         compilation_cache.reset_cache()
     return True

@@ -62,3 +62,18 @@ def test_joblib_and_submitit_local_sweeps_record_every_job_and_share_compilation
     # same programs, new processes: every compilation was found in the cache; a miss would compile and write
     # its entry again (a new modification time) or add one
     assert {p.name: p.stat().st_mtime_ns for p in cache.glob("*-cache")} == compiled
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("value,message", [("soon", "must be a number of seconds, got 'soon'"), ("-1", "must be >= 0 seconds")])
+def test_a_bad_cache_threshold_is_refused_before_the_cache_is_touched(monkeypatch, tmp_path, value, message):
+    import jax
+
+    from pydojo.training.compiled import enable_compilation_cache
+
+    before = jax.config.jax_compilation_cache_dir
+    monkeypatch.setenv("PYDOJO_JAX_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PYDOJO_JAX_CACHE_MIN_SECS", value)
+    with pytest.raises(ValueError, match=f"PYDOJO_JAX_CACHE_MIN_SECS {message}"):
+        enable_compilation_cache()
+    assert jax.config.jax_compilation_cache_dir == before
