@@ -7,3 +7,4 @@ __all__ = ["AbstractEnv", "EnvState", "make", "names", "register", "default_conf
 # Importing the task packages registers their environments.
 from pydojo.envs import contact as _contact  # noqa: E402,F401
 from pydojo.envs import control as _control  # noqa: E402,F401
+from pydojo.envs import power as _power  # noqa: E402,F401

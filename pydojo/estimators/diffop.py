@@ -48,6 +48,12 @@ class DiffOPEstimator(eqx.Module):
         if self.antithetic and self.num_trajectories % 2:
             raise ValueError(f"DiffOPEstimator: antithetic pairs need an even num_trajectories, got {self.num_trajectories}")
 
+    @property
+    def episodes_per_iteration(self) -> int:
+        """True-system episodes of one ``estimate`` (the nominal baseline adds one per initial state)."""
+        extra = (self.num_trajectories // 2 if self.antithetic else self.num_trajectories) if self.baseline == "nominal" else 0
+        return self.num_trajectories + extra
+
     def noise(self, key, shape):
         """ε ~ N(0, σ²) truncated to [−βσ², βσ²] (eq. 4)."""
         bound = self.beta * self.sigma  # = βσ² / σ in standard units
@@ -56,7 +62,8 @@ class DiffOPEstimator(eqx.Module):
     def rollout(self, policy: OCPPolicy, env, theta: Theta, key, x0, explore: bool = True, sign=1.0):
         """One episode from x0 with noise sign·ε (sign = ±1: antithetic pairs share ``key``).
         Returns (L(τ), Σ_t ∇_θu*_tᵀ(u_t − u*_t)/σ² as a Theta, xs, us, solver iterations,
-        number of failed solves). The count is returned as data, so callers see failures even
+        number of failed solves, counting environment steps that report ``info["step_failed"]``, e.g. a power
+        flow that did not converge). The count is returned as data, so callers see failures even
         where ``eqx.error_if`` callbacks do not run (executables loaded from JAX's persistent cache)."""
         h, T = policy.actions_per_solve, env.episode_length
         if T % h:
@@ -75,12 +82,12 @@ class DiffOPEstimator(eqx.Module):
 
             def act(st, u):
                 st = env.step(st, u)
-                return st, (st.physics, st.reward)
+                return st, (st.physics, st.reward, st.info.get("step_failed", jnp.asarray(False)))
 
-            state, (xs, rewards) = jax.lax.scan(act, state, u_star + eps)
+            state, (xs, rewards, step_failed) = jax.lax.scan(act, state, u_star + eps)
             g_seg = policy.action_vjp(theta, x, sol, eps / self.sigma**2) if explore else zero
             g = jax.tree_util.tree_map(jnp.add, g, g_seg)
-            out = (xs, u_star + eps, rewards, sol.stats.iterations, sol.result != 0)
+            out = (xs, u_star + eps, rewards, sol.stats.iterations, (sol.result != 0) + jnp.sum(step_failed))
             return (state, sol if policy.warm_start else warm, g), out
 
         keys = jax.random.split(key, T // h)

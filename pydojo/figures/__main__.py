@@ -1,4 +1,4 @@
-"""``python -m pydojo.figures NAME [NAME ...] | all [--out DIR]``: draw figures into DIR (default figures_out/)."""
+"""``python -m pydojo.figures NAME [NAME ...] | all [--out DIR]``: draw figures (and tables: table2) into DIR (default figures_out/)."""
 import argparse
 import importlib
 import pathlib
@@ -10,7 +10,7 @@ from pydojo.progress import heartbeat
 
 
 def available() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(_pkg.__path__) if m.name.startswith("fig"))
+    return sorted(m.name for m in pkgutil.iter_modules(_pkg.__path__) if m.name.startswith(("fig", "table")))
 
 
 def main(argv=None) -> None:

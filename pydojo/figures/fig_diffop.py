@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
-from pydojo.figures.saved_runs import curve, mean_and_spread, save_figure  # noqa: E402
+from pydojo.figures.saved_runs import curve, finish_cost_axes, mean_and_spread, save_figure  # noqa: E402
 
 FOLDER = "diffop_final"
 TASKS = ("cartpole", "arm", "quadrotor")
@@ -68,11 +68,6 @@ def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[p
             if reference:
                 ax.axhline(float(np.mean(reference)), color=line.get_color(), ls="--", lw=1,
                            label=f"θ_true ({mode.capitalize()})")
-        ax.set(xlabel="iteration", ylabel="control cost", title=task)
-        ymin, ymax = ax.get_ylim()
-        if ymin > 0 and ymax / ymin > 5:
-            ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        finish_cost_axes(ax, task, "control cost", 7)
     fig.suptitle("DiffOP: control cost of the deterministic policy (mean ± std over seeds)", fontsize=10)
     return [save_figure(fig, pathlib.Path(out) / "fig_diffop_learning_curves.png")]

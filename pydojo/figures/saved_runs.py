@@ -76,6 +76,16 @@ def final_value(run: dict, y: str) -> float:
     return float(vals[-1]) if vals.size else float("nan")
 
 
+def finish_cost_axes(ax, title: str, ylabel: str, legend_size: float = 7) -> None:
+    """Labels, a log scale when the costs span more than 5×, grid and legend of a cost-vs-iteration panel."""
+    ax.set(xlabel="iteration", ylabel=ylabel, title=title)
+    ymin, ymax = ax.get_ylim()
+    if ymin > 0 and ymax / ymin > 5:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=legend_size)
+
+
 def save_figure(fig, path) -> pathlib.Path:
     """Tight layout, write the PNG, close the figure."""
     import matplotlib.pyplot as plt

@@ -33,7 +33,7 @@ def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
 
 
 # keys added to the config after runs were recorded without them: absent in an old record means this value
-ADDED_LATER = {"backend.kind": "jax"}
+ADDED_LATER = {"backend.kind": "jax", "diffop.method": "diffop"}
 
 
 def config_differences(old: dict, new: dict) -> list[str]:

@@ -129,9 +129,9 @@ def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_point():
         mujoco.mj_step(reference, data)
     start = init(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv))
     assert float(jnp.min(start.phi)) == 0.0  # the sphere touches the floor
-    for mu in (1e-8, 1e-2):
-        run = jax.jit(lambda s, u: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu), c.stats.result), s, u))
-        final, results = run(start, controls)
+    run = jax.jit(lambda s, u, mu: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu), c.stats.result), s, u))
+    for mu in (1e-8, 1e-2):  # μ_sc traced: one compilation
+        final, results = run(start, controls, jnp.asarray(mu))
         assert np.all(np.asarray(results) == 0) and int(final.stats.result) == 0, mu
         np.testing.assert_allclose(np.asarray(final.q), data.qpos, atol=1e-9)
         np.testing.assert_allclose(np.asarray(final.phi), np.asarray(start.phi), atol=1e-12)
@@ -153,10 +153,10 @@ def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_pusher():
     rng = np.random.default_rng(1)
     controls = jnp.asarray(rng.uniform(model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1], (40, model.nu)))
     start = init(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv))
-    for mu in (1e-8, 1e-2):
-        run = jax.jit(lambda s, u: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu, throw=False),
-                                                               (c.stats.result, c.q)), s, u))
-        final, (results, qs) = run(start, controls)
+    run = jax.jit(lambda s, u, mu: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu, throw=False),
+                                                              (c.stats.result, c.q)), s, u))
+    for mu in (1e-8, 1e-2):  # μ_sc traced: one compilation
+        final, (results, qs) = run(start, controls, jnp.asarray(mu))
         assert np.all(np.asarray(results) == 0) and int(final.stats.result) == 0, mu
         assert np.all(np.isfinite(np.asarray(qs)))
         limited = model.jnt_limited.astype(bool)

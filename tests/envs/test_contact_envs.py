@@ -10,7 +10,7 @@ from pydojo import envs
 from pydojo.envs.contact import GymnasiumEnv, batch_reset, batch_step
 
 CONTACT_ENVS = ["ball", "block", "hopper", "halfcheetah", "ant"]
-BATCH, STEPS = 8, 200
+BATCH, STEPS = 4, 200  # 200 steps at batch 4 (suite time: 2 cores)
 
 
 def _finite_bounds(env):

@@ -23,7 +23,7 @@ def _cfg(*overrides):
 def test_experiment_configs_compose_and_build(task, mode):
     cfg = _cfg(f"experiment=diffop_{task}", f"diffop={mode}")
     assert cfg.trainer == "pydojo.training.diffop.run"
-    env, policy, est = diffop.build(diffop.validate(cfg))
+    env, policy, est, _ = diffop.build(diffop.validate(cfg))
     assert policy.mode == mode
     assert policy.ocp.horizon == (cfg.ocp.step_horizon if mode == "step" else env.episode_length)
     assert est.num_trajectories == cfg.diffop.num_trajectories
@@ -63,7 +63,7 @@ def test_tiny_run_and_exact_resume(tmp_path):
     """A 2-iteration run through pydojo.train.run, continued to 3 iterations from its checkpoint,
     ends at exactly the θ of an uninterrupted 3-iteration run. (Same compiled functions as the learning test
     below: the trainer caches them per config, ignoring the loop lengths.)"""
-    base = ["experiment=diffop_cartpole", "diffop.eval_every=1", "diffop.checkpoint_every=1"]
+    base = ["experiment=diffop_cartpole", "diffop.eval_every=1000", "diffop.checkpoint_every=1"]  # evaluations: first and last only
     run(_cfg(*base, "diffop.iterations=2"), tmp_path / "a")  # as if killed before its first checkpoint:
     (tmp_path / "a" / "checkpoints" / "ckpt_0000001.eqx").unlink()  # rows 0, 1 logged, no checkpoint left
     (tmp_path / "a" / "checkpoints" / "ckpt_0000002.eqx").unlink()

@@ -48,6 +48,12 @@ class Arm(ControlTask):
         return np.array([np.pi / 2, 0.0, 0.0, 0.0])
 
     @property
+    def demonstration_states(self):
+        """PDP's four arm demonstrations start at rest at these (q₁, q₂)."""
+        q = [(-np.pi / 2, 0.0), (-3 * np.pi / 4, -np.pi / 2), (-np.pi / 4, np.pi / 2), (-np.pi / 2, np.pi)]
+        return np.array([[q1, q2, 0.0, 0.0] for q1, q2 in q])
+
+    @property
     def initial_states(self):
         return np.array([[-np.pi / 2, 0.0, 0.0, 0.0], [-np.pi / 3, np.pi / 6, 0.0, 0.0], [-2 * np.pi / 3, -np.pi / 6, 0.0, 0.0]])
 

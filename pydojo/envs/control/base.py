@@ -53,6 +53,11 @@ class ControlTask(AbstractEnv):
     state_weights = None  # W of the true cost (class constant of each task)
     control_weight = None  # ρ of the true cost
 
+    @property
+    def demonstration_states(self) -> np.ndarray:
+        """Initial states of PDP's demonstrations (default: the task's initial states)."""
+        return self.initial_states
+
     def stage_cost(self, x, u):
         """True stage cost (x − x_g)ᵀ diag(W) (x − x_g) + ρ‖u‖² (PDP's cost; the quadrotor overrides it)."""
         e = x - self.goal

@@ -18,6 +18,8 @@ W_R, W_V, W_Q, W_W, CONTROL_WEIGHT = 1.0, 1.0, 5.0, 1.0, 0.1
 class Quadrotor(ControlTask):
     """θ_f = (m, l, J_x, J_y, J_z); goal: hover at the origin with q = (1, 0, 0, 0)."""
 
+    control_weight = CONTROL_WEIGHT
+
     @staticmethod
     def xdot(x, u, p, ops):
         m, l, Jx, Jy, Jz = p[0], p[1], p[2], p[3], p[4]
