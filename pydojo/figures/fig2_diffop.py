@@ -41,7 +41,8 @@ _STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+)\]\[pydojo\.iterati
 
 
 def _wall_seconds(log: pathlib.Path) -> float:
-    """Seconds from the first to the last iteration line of train.log (after compilation; NaN if absent)."""
+    """Seconds from the first to the last iteration line of train.log: iterations 1.. (iteration 0's line comes
+    after its step, which holds the compilation; NaN if absent)."""
     if not log.exists():
         return float("nan")
     stamps = [m.group(1) for m in map(_STAMP.match, log.read_text().splitlines()) if m]
@@ -103,7 +104,7 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| task | method | seeds | iterations | true-system episodes | initial cost | final cost (mean ± std) | wall-clock per seed |",
+    lines = ["| task | method | seeds | iterations | true-system episodes | initial cost | final cost (mean ± std) | wall-clock per seed after iteration 0 |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         failed = f" ({r['failed_seeds']} NaN)" if r["failed_seeds"] else ""

@@ -28,10 +28,9 @@ def _central(f, flat, eps=1e-6):
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("s", [[-1.2, 0.4, 0.3, -0.2], [1.5, 0.1, -0.1, 0.05]])
-def test_value_and_action_value_gradients_match_central_differences(setup, s):
+def test_value_and_action_value_gradients_match_central_differences(setup):
     env, values, theta, solve_v, solve_q = setup
-    s, a = jnp.asarray(s), jnp.asarray([0.3, -0.6])  # a inside |u| <= 1
+    s, a = jnp.asarray([-1.2, 0.4, 0.3, -0.2]), jnp.asarray([0.3, -0.6])  # a inside |u| <= 1
     flat, unravel = ravel_pytree(theta)
     sol = solve_v(s, theta)
     tail = solve_q(s, a, theta)
