@@ -113,17 +113,21 @@ def _ridge(A, b, reg):
     return jnp.linalg.solve(A.T @ A + reg * jnp.eye(A.shape[1]), A.T @ b)
 
 
+def _features(states, discount):
+    """(Φ(s_t) for t < T, ΔΦ_t = γΦ(s_{t+1}) − Φ(s_t)) of an episode's states (T+1, n)."""
+    phi = jax.vmap(quadratic_features)(states)
+    return phi[:-1], discount * phi[1:] - phi[:-1]
+
+
 def lstd_value_weights(states, costs, discount, reg):
     """v of V_v = Φᵀv from one episode: ΦᵀΔΦ v = −ΦᵀL in ridge least squares (states (T+1, n), costs (T,))."""
-    phi = jax.vmap(quadratic_features)(states)
-    dphi = discount * phi[1:] - phi[:-1]
-    return _ridge(phi[:-1].T @ dphi, -phi[:-1].T @ costs, reg)
+    phi, dphi = _features(states, discount)
+    return _ridge(phi.T @ dphi, -phi.T @ costs, reg)
 
 
 def advantage_weights(states, costs, psi, v, discount, reg):
     """w of the compatible advantage Ψᵀw from one episode: ΨᵀΨ w ≈ Ψᵀ(L + ΔΦ v) in ridge least squares."""
-    phi = jax.vmap(quadratic_features)(states)
-    dphi = discount * phi[1:] - phi[:-1]
+    _, dphi = _features(states, discount)
     return _ridge(psi.T @ psi, psi.T @ (costs + dphi @ v), reg)
 
 

@@ -100,6 +100,14 @@ class OCP(eqx.Module):
         return eqx.error_if(x_init, ~jnp.all(jnp.isfinite(x_init)), "OCP: initial state contains NaN or Inf")
 
 
+def perturbed(theta: Theta, key, perturbation: float) -> Theta:
+    """θ ⊙ (1 + U(−p, p)) per entry, independent draws: the starting point of learning (signs kept for p < 1)."""
+    leaves, tree = jax.tree_util.tree_flatten(theta)
+    keys = jax.random.split(key, len(leaves))
+    noisy = [v * (1.0 + jax.random.uniform(k, v.shape, minval=-perturbation, maxval=perturbation)) for v, k in zip(leaves, keys)]
+    return jax.tree_util.tree_unflatten(tree, noisy)
+
+
 def box_constraints(lower, upper, select: Callable):
     """g(v) ≤ 0 rows for ``lower ≤ select(v) ≤ upper``, skipping ±inf bounds.
 

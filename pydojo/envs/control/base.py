@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from pydojo.envs.base import AbstractEnv, EnvState
-from pydojo.ocp.problem import JAX_OPS, OCP, Theta, box_constraints
+from pydojo.ocp.problem import JAX_OPS, OCP, Theta, box_constraints, perturbed
 
 
 class ControlTask(AbstractEnv):
@@ -141,11 +141,7 @@ class ControlTask(AbstractEnv):
 
     def perturbed_theta(self, key, perturbation: float) -> Theta:
         """θ_true ⊙ (1 + U(−p, p)) per entry: the starting point of learning (θ stays positive for p < 1)."""
-        truth = self.true_theta()
-        leaves, tree = jax.tree_util.tree_flatten(truth)
-        keys = jax.random.split(key, len(leaves))
-        noisy = [v * (1.0 + jax.random.uniform(k, v.shape, minval=-perturbation, maxval=perturbation)) for v, k in zip(leaves, keys)]
-        return jax.tree_util.tree_unflatten(tree, noisy)
+        return perturbed(self.true_theta(), key, perturbation)
 
     def episode_cost(self, xs, us):
         """Control cost L(τ) of an episode: Σ_t c(x_t, u_t) + c_T(x_T), xs (T+1, n), us (T, m)."""

@@ -13,11 +13,10 @@ so IDOC needs its ``hessian_reg`` > 0 on this task (conf/task/voltage13.yaml).
 """
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pydojo.ocp.problem import OCP, Theta, box_constraints
+from pydojo.ocp.problem import OCP, Theta, box_constraints, perturbed
 
 SENSITIVITY = np.array([[0.05931, 0.04456, 0.04456], [0.04456, 0.09804, 0.08913], [0.04456, 0.08913, 0.09402]])
 CONTROL_WEIGHT = 1.0  # C_u = I (MVAr⁻²); not learned
@@ -53,8 +52,4 @@ def reference_theta() -> Theta:
 
 def perturbed_theta(key, perturbation: float) -> Theta:
     """θ_ref ⊙ (1 + U(−p, p)) per entry, as the control tasks."""
-    truth = reference_theta()
-    leaves, tree = jax.tree_util.tree_flatten(truth)
-    keys = jax.random.split(key, len(leaves))
-    noisy = [v * (1.0 + jax.random.uniform(k, v.shape, minval=-perturbation, maxval=perturbation)) for v, k in zip(leaves, keys)]
-    return jax.tree_util.tree_unflatten(tree, noisy)
+    return perturbed(reference_theta(), key, perturbation)
