@@ -16,8 +16,9 @@ def _name(model: mujoco.MjModel, kind: mujoco.mjtObj, index: int) -> str:
     return repr(name) if name else f"#{index}"
 
 
-def unsupported_features(model: mujoco.MjModel) -> list[str]:
-    """One sentence per unsupported feature used by ``model`` (empty: everything it uses is simulated)."""
+def unsupported_features(model: mujoco.MjModel, contacts: bool = True) -> list[str]:
+    """One sentence per unsupported feature used by ``model`` (empty: everything it uses is simulated);
+    ``contacts=False`` (a system without contact) skips the contact features."""
     problems = []
     if model.ntendon:
         names = ", ".join(_name(model, mujoco.mjtObj.mjOBJ_TENDON, i) for i in range(model.ntendon))
@@ -40,6 +41,18 @@ def unsupported_features(model: mujoco.MjModel) -> list[str]:
                         "implicit joint damping) whatever the model asks for; set <option integrator=\"Euler\"/> or "
                         "model.opt.integrator = mujoco.mjtIntegrator.mjINT_EULER to simulate the model that way "
                         "(pydojo.engine.load_gymnasium does this for gymnasium's models)")
+    colliding = np.flatnonzero((model.geom_contype | model.geom_conaffinity) != 0) if contacts else []
+    spatial = [g for g in colliding if int(model.geom_condim[g]) > 3]
+    if spatial:
+        names = ", ".join(f"{_name(model, mujoco.mjtObj.mjOBJ_GEOM, g)} (condim {int(model.geom_condim[g])})"
+                          for g in spatial)
+        problems.append(f"geoms {names}: torsional and rolling friction (condim 4 and 6) are not simulated; set "
+                        "condim=\"3\" (sliding friction) or condim=\"1\" (frictionless)")
+    pairs = [p for p in range(model.npair) if int(model.pair_dim[p]) > 3] if contacts else []
+    if pairs:
+        names = ", ".join(_name(model, mujoco.mjtObj.mjOBJ_PAIR, p) for p in pairs)
+        problems.append(f"contact pairs {names} have condim 4 or 6 (torsional and rolling friction), which is not "
+                        "simulated; set condim=\"3\" or \"1\"")
     joint_transmission = (int(mujoco.mjtTrn.mjTRN_JOINT), int(mujoco.mjtTrn.mjTRN_JOINTINPARENT))
     other = [a for a in range(model.nu) if int(model.actuator_trntype[a]) not in joint_transmission]
     if other:
@@ -48,9 +61,9 @@ def unsupported_features(model: mujoco.MjModel) -> list[str]:
     return problems
 
 
-def check_supported(model: mujoco.MjModel) -> None:
+def check_supported(model: mujoco.MjModel, contacts: bool = True) -> None:
     """Raise ``ValueError`` listing every unsupported feature ``model`` uses."""
-    problems = unsupported_features(model)
+    problems = unsupported_features(model, contacts)
     if problems:
         raise ValueError("this MJCF model uses features pydojo's engine does not simulate (refused rather than "
                          "ignored):\n  - " + "\n  - ".join(problems))

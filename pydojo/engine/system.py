@@ -146,7 +146,7 @@ def make_system(
     """
     if friction_cone not in FRICTION_CONES:
         raise ValueError(f"friction_cone must be one of {FRICTION_CONES}, got {friction_cone!r}")
-    check_supported(model)
+    check_supported(model, contacts)
     model = _copy(model)
     # MuJoCo's constraint solver is disabled below and never runs; MJX refuses some solver choices
     # (PGS, e.g. gymnasium's humanoid) that would not apply to us, so the copy names one it accepts.

@@ -64,26 +64,44 @@ def _tangent_basis(system: System, frame: jax.Array) -> jax.Array:
     return np.cos(angles)[None, :, None] * t1[:, None] + np.sin(angles)[None, :, None] * t2[:, None]
 
 
+def _contact_points(system: System, contact, normal: jax.Array, bodies: jax.Array):
+    """Where each side's velocity is taken: MuJoCo puts a candidate's point midway between the two surfaces,
+    so at a gap φ a body's friction lever arm would grow by φ/2, and the barrier's friction impulses at a
+    distance (∝ μ_sc/φ) would give a torque that does not fall off with φ. A body touching a static
+    geom (welded to the world) is taken at its own surface point, pos ± (φ/2)·n; the normal rows do not
+    change (a rigid body's normal velocity is the same all along n) and at φ = 0 nothing changes. Two
+    moving bodies keep the common midpoint, so their equal and opposite impulses exert no net torque."""
+    static = jnp.asarray(system.mjx_model.body_weldid)[bodies] == 0  # (nc, 2)
+    half = 0.5 * contact.dist[:, None] * normal  # normal points from geom 1 to geom 2
+    point1 = jnp.where(static[:, 1:], contact.pos - half, contact.pos)  # geom 1 against a static geom 2
+    point2 = jnp.where(static[:, :1], contact.pos + half, contact.pos)
+    return point1, point2
+
+
 def _contact_jacobians(system: System, d) -> tuple[jax.Array, ...]:
     """φ, Jₙ (nc, nv), D (nc, nd, nv) and friction (nc,) of MJX's contact candidates."""
     m = system.mjx_model
     contact = d._impl.contact
+    frictionless = np.asarray(contact.dim) == 1  # condim 1: MuJoCo applies no friction (static per candidate)
     if system.n_contacts < system.n_candidates:  # the closest candidates only
         _, keep = jax.lax.top_k(-jax.lax.stop_gradient(contact.dist), system.n_contacts)
         contact = jax.tree_util.tree_map(lambda x: x[keep], contact)
+        frictionless = jnp.asarray(frictionless)[keep]
     bodies = jnp.asarray(m.geom_bodyid)[contact.geom]  # (nc, 2)
 
-    def relative_jacobian(point, body1, body2):
-        jac2, _ = mjx.jac(m, d, point, body2)
-        jac1, _ = mjx.jac(m, d, point, body1)
+    def relative_jacobian(point1, point2, body1, body2):
+        jac2, _ = mjx.jac(m, d, point2, body2)
+        jac1, _ = mjx.jac(m, d, point1, body1)
         return (jac2 - jac1).T  # (3, nv): velocity of geom 2 relative to geom 1
 
-    jrel = jax.vmap(relative_jacobian)(contact.pos, bodies[:, 0], bodies[:, 1])
     frame = contact.frame.reshape(-1, 3, 3)
+    jrel = jax.vmap(relative_jacobian)(*_contact_points(system, contact, frame[:, 0], bodies), bodies[:, 0], bodies[:, 1])
     jn = jnp.einsum("ci,civ->cv", frame[:, 0], jrel)
     if system.friction_cone == "impact":
         return contact.dist, jn, jnp.zeros((jn.shape[0], 0, system.nv)), contact.friction[:, 0]
     jt = jnp.einsum("cki,civ->ckv", _tangent_basis(system, frame), jrel)
+    # A condim-1 pair keeps its friction pairs, decoupled from v⁺ (zero rows): they carry no impulse.
+    jt = jnp.where(frictionless[:, None, None], 0.0, jt)
     return contact.dist, jn, jt, contact.friction[:, 0]
 
 

@@ -66,3 +66,19 @@ def random_p_matrix(rng: np.random.Generator, n: int, kind: str) -> np.ndarray:
         low = np.tril(rng.normal(scale=2.0, size=(n, n)), -1)
         return low + np.diag(rng.uniform(0.5, 2.0, size=n))
     raise ValueError(kind)
+
+
+def mujoco_forward_with_energy(model, q, v):
+    """MuJoCo's ``MjData`` after ``mj_forward`` at (q, v) with its energy computed (``data.energy``: potential,
+    kinetic), on a copy of ``model`` with mjENBL_ENERGY set (MJX rejects the flag, so the engine's model has
+    it off)."""
+    import copy
+
+    import mujoco
+
+    model = copy.copy(model)
+    model.opt.enableflags |= mujoco.mjtEnableBit.mjENBL_ENERGY
+    data = mujoco.MjData(model)
+    data.qpos[:], data.qvel[:] = q, v
+    mujoco.mj_forward(model, data)
+    return data

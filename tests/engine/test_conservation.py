@@ -1,13 +1,12 @@
 """With gravity, damping, springs and contacts off, energy and momentum are conserved to integrator
 accuracy (first order in h for semi-implicit Euler), measured by MuJoCo's own energy and momentum."""
-import copy
-
 import jax
 import mujoco
 import numpy as np
 import pytest
 
 from pydojo.engine import init, load_gymnasium, make_system, rollout
+from pydojo.testing.references import mujoco_forward_with_energy
 
 
 def _free_floating_ant(h):
@@ -19,11 +18,7 @@ def _free_floating_ant(h):
 
 
 def _invariants(model, q, v):
-    model = copy.copy(model)
-    model.opt.enableflags |= mujoco.mjtEnableBit.mjENBL_ENERGY  # MuJoCo-side only (MJX rejects the flag)
-    data = mujoco.MjData(model)
-    data.qpos[:], data.qvel[:] = q, v
-    mujoco.mj_forward(model, data)
+    data = mujoco_forward_with_energy(model, q, v)
     mujoco.mj_subtreeVel(model, data)
     mass = model.body_subtreemass[1]
     return data.energy[1], mass * data.subtree_linvel[1].copy(), data.subtree_angmom[1].copy()

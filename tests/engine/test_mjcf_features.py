@@ -14,7 +14,7 @@ import mujoco
 import numpy as np
 import pytest
 
-from pydojo.engine import init, make_system, step
+from pydojo.engine import init, make_system, rollout, step
 
 ASSETS = pathlib.Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets"
 ALL_ASSETS = sorted(p.name for p in ASSETS.glob("*.xml"))
@@ -162,3 +162,45 @@ def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_pusher():
         limited = model.jnt_limited.astype(bool)
         q = np.asarray(final.q)[model.jnt_qposadr[limited]]
         assert np.all(q >= model.jnt_range[limited, 0] - 1e-3) and np.all(q <= model.jnt_range[limited, 1] + 1e-3)
+
+
+def _sliding_sphere(condim: int) -> mujoco.MjModel:
+    """A sphere resting on a plane, both geoms of the given condim (MuJoCo combines them by max)."""
+    model = _xml(f"""<geom name="floor" type="plane" size="2 2 0.1" condim="{condim}" friction="0.5"/>
+<body name="ball" pos="0 0 0.1"><freejoint/><geom name="ball" type="sphere" size="0.1" mass="1" condim="{condim}"
+friction="0.5"/></body>""", option='timestep="0.002" integrator="Euler"')
+    return model
+
+
+@pytest.mark.timeout(300)
+def test_condim_1_contacts_are_frictionless_as_in_mujoco():
+    """A sphere on a plane launched at 1 m/s: with condim 1 it slides on without losing speed, as in MuJoCo's
+    own mj_step; with condim 3 (the control) friction makes it roll at 5/7 of that speed, in both. Before,
+    condim was ignored (friction always)."""
+    speeds = {}
+    for condim in (1, 3):
+        model = _sliding_sphere(condim)
+        system = make_system(model, friction_cone="nonlinear")
+        q0, v0 = model.qpos0.copy(), np.zeros(model.nv)
+        q0[2] = 0.1
+        v0[0] = 1.0
+        final, _ = jax.jit(lambda s: rollout(system, s, np.zeros((100, 0)), 1e-8))(init(system, q0, v0))
+        data = mujoco.MjData(model)
+        data.qpos[:], data.qvel[:] = q0, v0
+        for _ in range(100):
+            mujoco.mj_step(model, data)
+        speeds[condim] = (float(final.v[0]), float(data.qvel[0]))
+    ours, theirs = speeds[1]
+    assert abs(ours - 1.0) < 1e-6 and abs(theirs - 1.0) < 1e-3, speeds
+    # condim 3: friction spins the ball up until it rolls, at 5/7 of the launch speed (a solid sphere)
+    assert abs(speeds[3][0] - 5 / 7) < 1e-3 and abs(speeds[3][1] - 5 / 7) < 1e-3, speeds
+
+
+@pytest.mark.timeout(60)
+def test_torsional_and_rolling_friction_are_refused_naming_the_geom():
+    for condim in (4, 6):
+        with pytest.raises(ValueError, match="refused rather than ignored") as err:
+            make_system(_sliding_sphere(condim))
+        assert f"geoms 'floor' (condim {condim}), 'ball' (condim {condim})" in str(err.value)
+        assert 'set condim="3"' in str(err.value)
+        make_system(_sliding_sphere(condim), contacts=False)  # without contact, condim does not matter
