@@ -2,6 +2,9 @@
 toward 1 p.u.; IDOC's ∂u₀/∂θ against central differences, nearly unregularised and with the task's training regularisation; and
 Table 2's evaluation of a saved run (theta.json + config.yaml) through pydojo.figures.table2, cached."""
 import json
+import os
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -71,9 +74,20 @@ def test_table2_evaluates_a_saved_run_and_caches_it(tmp_path):
     reference, perturbed = env.true_theta(), env.perturbed_theta(jax.random.PRNGKey(1), 0.45)
     as_dict = lambda th: {k: np.asarray(getattr(th, k)).tolist() for k in ("c", "H", "f")}  # noqa: E731
     (run_dir / "theta.json").write_text(json.dumps({"final": as_dict(reference), "initial": as_dict(perturbed)}))
-    result = table2.evaluate_run(run_dir, env)
+    # In a fresh interpreter with pydojo's default XLA flags: under this suite's opt-level-0 flags
+    # (tests/conftest.py) XLA:CPU compiles the batched evaluation into a loop that never ends (seen here,
+    # 2026-12-02: > 10 min, one core busy; 24 s with the default flags).
+    script = ("import json, pathlib, sys\nfrom pydojo.envs.power import evaluation\nfrom pydojo.figures import table2\n"
+              "env = evaluation.evaluation_env(3)\nrun = pathlib.Path(sys.argv[1])\n"
+              "print(json.dumps([table2.evaluate_run(run, env), table2.evaluate_run(run, env)]))")
+    child_env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    out = subprocess.run([sys.executable, "-c", script, str(run_dir)], capture_output=True, text=True, timeout=500,
+                         env=child_env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result, cached = json.loads(out.stdout.strip().splitlines()[-1])
     for which in ("initial", "final"):
         assert result[which]["failed_solves"] == 0
         assert result[which]["transient"] < 0 and result[which]["steady_state"] < 0  # better than doing nothing (F = 0)
     assert json.loads((run_dir / "table2_eval.json").read_text()) == result
-    assert table2.evaluate_run(run_dir, env) == result  # from the cache (same inputs)
+    assert cached == result  # the second call read the cache (same inputs)
+    assert table2.evaluate_run(run_dir, env) == result  # and so does this process, without evaluating
