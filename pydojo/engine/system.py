@@ -20,6 +20,7 @@ import numpy as np
 from pydojo._quiet import import_mjx
 from pydojo.engine.features import check_supported
 from pydojo.engine.params import Params, read_params, write_params
+from pydojo.engine.vertex_contacts import VertexLayout, vertex_layout
 from pydojo.solver import SolverOptions
 
 mjx = import_mjx()  # mujoco.mjx without its Warp-probe notices
@@ -34,13 +35,17 @@ DEFAULT_SOLVER_OPTIONS = SolverOptions(init_scale=10.0)
 class System(eqx.Module):
     """One mechanism: its MJX model (holding ψ) and the static layout of its constraints.
 
-    n_contacts: contacts entering each step's problem (0 when contacts are off): all of MJX's
-        candidates (n_candidates), or the ``max_contacts`` closest ones (smallest φ) when set.
+    n_contacts: contacts entering each step's problem (0 when contacts are off): all candidates
+        (n_candidates), or the ``max_contacts`` closest ones (smallest φ) when set.
+    candidates: MJX's contact slots, with a box or mesh on a plane replaced by its vertices
+        (``pydojo.engine.vertex_contacts``).
     planar_axis: the common hinge axis of a planar mechanism (friction acts in the plane), else None.
     n_directions: friction directions per contact (linearized cone, eq. 2.5) or the tangent
         dimension of the second-order cone ("nonlinear": 1 planar, 2 in 3-D).
     limit_qadr/limit_dofadr/limit_sign/limit_bound: one row per active joint-limit side:
         gap = sign·(q[qadr] − bound) ≥ 0, Jacobian row sign·e_dofadr.
+    limit_recovery: per row, the share 1 − exp(−h/τ) of a violation (gap < 0, only ever a start outside
+        the range) that one step removes; τ is the joint's MuJoCo time constant (solref[0], at least 2h).
     """
 
     mjx_model: mjx.Model
@@ -50,6 +55,7 @@ class System(eqx.Module):
     eulerdamp: bool = eqx.field(static=True)
     n_contacts: int = eqx.field(static=True)
     n_candidates: int = eqx.field(static=True)
+    candidates: VertexLayout = eqx.field(static=True)
     friction_cone: str = eqx.field(static=True)
     n_directions: int = eqx.field(static=True)
     planar_axis: Optional[tuple] = eqx.field(static=True)
@@ -57,6 +63,7 @@ class System(eqx.Module):
     limit_dofadr: tuple = eqx.field(static=True)
     limit_sign: tuple = eqx.field(static=True)
     limit_bound: tuple = eqx.field(static=True)
+    limit_recovery: tuple = eqx.field(static=True)
     solver_options: SolverOptions = eqx.field(static=True)
     name: str = eqx.field(static=True, default="")
 
@@ -108,20 +115,34 @@ def _planar_axis(model: mujoco.MjModel) -> Optional[np.ndarray]:
     return axis
 
 
-def _limit_rows(model: mujoco.MjModel) -> tuple[list, list, list, list]:
-    qadr, dofadr, sign, bound = [], [], [], []
+# MuJoCo's default limit time constant (solref[0]), used where a joint gives its solref in the direct form.
+DEFAULT_LIMIT_TIMECONST = 0.02
+
+
+def _limit_rows(model: mujoco.MjModel) -> tuple[list, list, list, list, list]:
+    """qadr, dofadr, sign, bound and recovery share of every limit side (see ``System``).
+
+    A start outside a joint's range (gymnasium's Ant puts its ankles 30° outside theirs) would make a hard
+    limit remove the whole violation in one step: 52 rad/s on Ant's ankles against MuJoCo's 13. A violated
+    limit is relaxed instead, gap⁺ ≥ exp(−h/τ)·gap, which removes it as a first-order lag with the joint's own
+    MuJoCo time constant τ (clamped at 2h as MuJoCo's refsafe does); within the range nothing changes."""
+    qadr, dofadr, sign, bound, recovery = [], [], [], [], []
+    h = float(model.opt.timestep)
     for j in range(model.njnt):
         if not model.jnt_limited[j]:
             continue
         if int(model.jnt_type[j]) not in (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE)):
             raise ValueError(f"joint {j}: limits are supported on hinge and slide joints only")
         lo, hi = model.jnt_range[j]
+        timeconst = float(model.jnt_solref[j, 0])
+        timeconst = max(timeconst if timeconst > 0 else DEFAULT_LIMIT_TIMECONST, 2 * h)
         for s, b in ((1.0, lo), (-1.0, hi)):
             qadr.append(int(model.jnt_qposadr[j]))
             dofadr.append(int(model.jnt_dofadr[j]))
             sign.append(s)
             bound.append(float(b))
-    return qadr, dofadr, sign, bound
+            recovery.append(float(1.0 - np.exp(-h / timeconst)))
+    return qadr, dofadr, sign, bound, recovery
 
 
 def make_system(
@@ -167,8 +188,9 @@ def make_system(
             raise ValueError(f"n_directions must be >= 4 for a 3-D mechanism, got {n_directions}")
     mx = mjx.put_model(model)
     d0 = mjx.make_data(mx)
-    limits = _limit_rows(model) if joint_limits else ([], [], [], [])
-    n_candidates = int(d0._impl.contact.dist.shape[0]) if contacts else 0
+    limits = _limit_rows(model) if joint_limits else ([], [], [], [], [])
+    layout = vertex_layout(model, mx) if contacts else VertexLayout(kept=(), sets=())
+    n_candidates = layout.n_candidates
     if max_contacts is not None and int(max_contacts) < 1:
         raise ValueError(f"max_contacts must be >= 1 or None, got {max_contacts}")
     n_contacts = n_candidates if max_contacts is None else min(n_candidates, int(max_contacts))
@@ -180,6 +202,7 @@ def make_system(
         eulerdamp=not (model.opt.disableflags & mujoco.mjtDisableBit.mjDSBL_EULERDAMP),
         n_contacts=n_contacts,
         n_candidates=n_candidates,
+        candidates=layout,
         friction_cone=friction_cone,
         n_directions=dirs,
         planar_axis=None if axis is None else tuple(float(a) for a in axis),
@@ -187,6 +210,7 @@ def make_system(
         limit_dofadr=tuple(limits[1]),
         limit_sign=tuple(limits[2]),
         limit_bound=tuple(limits[3]),
+        limit_recovery=tuple(limits[4]),
         solver_options=solver_options,
         name=name,
     )

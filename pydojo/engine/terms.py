@@ -14,6 +14,7 @@ import numpy as np
 
 from pydojo._quiet import import_mjx
 from pydojo.engine.system import System
+from pydojo.engine.vertex_contacts import merge
 
 mjx = import_mjx()  # mujoco.mjx without its Warp-probe notices
 
@@ -81,11 +82,11 @@ def _contact_points(system: System, contact, normal: jax.Array, bodies: jax.Arra
 def _contact_jacobians(system: System, d) -> tuple[jax.Array, ...]:
     """φ, Jₙ (nc, nv), D (nc, nd, nv) and friction (nc,) of MJX's contact candidates."""
     m = system.mjx_model
-    contact = d._impl.contact
+    contact = merge(system.candidates, d, d._impl.contact)
     frictionless = np.asarray(contact.dim) == 1  # condim 1: MuJoCo applies no friction (static per candidate)
     if system.n_contacts < system.n_candidates:  # the closest candidates only
         _, keep = jax.lax.top_k(-jax.lax.stop_gradient(contact.dist), system.n_contacts)
-        contact = jax.tree_util.tree_map(lambda x: x[keep], contact)
+        contact = contact._replace(**{f: getattr(contact, f)[keep] for f in ("dist", "pos", "frame", "friction", "geom")})
         frictionless = jnp.asarray(frictionless)[keep]
     bodies = jnp.asarray(m.geom_bodyid)[contact.geom]  # (nc, 2)
 
@@ -108,6 +109,9 @@ def _contact_jacobians(system: System, d) -> tuple[jax.Array, ...]:
 def _limit_rows(system: System, q: jax.Array) -> tuple[jax.Array, jax.Array]:
     sign = np.asarray(system.limit_sign)
     gap = sign * (q[np.asarray(system.limit_qadr, dtype=int)] - np.asarray(system.limit_bound))
+    # A violated limit (a start outside the range) asks one step to remove only its recovery share of the
+    # violation: s = r·gap + h·row·v⁺ ≥ 0 means gap⁺ ≥ (1 − r)·gap (see system._limit_rows).
+    gap = jnp.where(gap < 0, np.asarray(system.limit_recovery) * gap, gap)
     rows = np.zeros((system.n_limits, system.nv))
     rows[np.arange(system.n_limits), np.asarray(system.limit_dofadr, dtype=int)] = sign
     return gap, jnp.asarray(rows)
