@@ -44,8 +44,8 @@ class System(eqx.Module):
         dimension of the second-order cone ("nonlinear": 1 planar, 2 in 3-D).
     limit_qadr/limit_dofadr/limit_sign/limit_bound: one row per active joint-limit side:
         gap = sign·(q[qadr] − bound) ≥ 0, Jacobian row sign·e_dofadr.
-    limit_recovery: per row, the share 1 − exp(−h/τ) of a violation (gap < 0, only ever a start outside
-        the range) that one step removes; τ is the joint's MuJoCo time constant (solref[0], at least 2h).
+    limit_recovery: per row, the share 1 − exp(−h/τ) of a violation (gap < 0: a start outside the range,
+        or a linearization overshoot of a step) that one step removes; τ is the joint's MuJoCo time constant (solref[0], at least 2h).
     """
 
     mjx_model: mjx.Model

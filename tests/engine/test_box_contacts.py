@@ -151,3 +151,10 @@ def test_a_mesh_with_too_many_hull_vertices_on_a_plane_is_refused_by_name():
 </mujoco>"""
     with pytest.raises(ValueError, match=rf"'pebble'.*at most {MAX_MESH_VERTICES}"):
         make_system(mujoco.MjModel.from_xml_string(xml))
+
+
+@pytest.mark.timeout(120)
+def test_a_state_dependent_mjx_candidate_set_is_refused_with_boxes_on_planes():
+    xml = _free_body_xml("box").replace("<asset>", '<custom><numeric name="max_contact_points" data="4"/></custom><asset>')
+    with pytest.raises(ValueError, match="max_contact_points.*max_contacts"):
+        make_system(mujoco.MjModel.from_xml_string(xml))
