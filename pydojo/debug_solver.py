@@ -57,6 +57,7 @@ def parse_args(argv: list[str]) -> dict[str, Any]:
 
 def jax_trace(config: dict[str, Any]) -> dict[str, np.ndarray]:
     """The JAX engine's trace for the step described by ``config``."""
+    import equinox as eqx
     import jax.numpy as jnp
 
     from pydojo.engine import models, pipeline
@@ -74,9 +75,10 @@ def jax_trace(config: dict[str, Any]) -> dict[str, np.ndarray]:
     options = SolverOptions(trace=True)
     system = make_system(model, friction_cone=config["cone"], solver_options=options)
     state = pipeline.init(system, jnp.asarray(q), jnp.asarray(v))
-    problem, data = pipeline.step_problem(system, state, jnp.asarray(u))
-    sol = solve(problem, data, pair_mu(system, jnp.asarray(config["mu"])), init_y=data.velocity, options=options,
-                throw=False)
+    # Jitted: evaluated op by op, MJX's terms and the solver's loop cost ~15 s of per-op compilations.
+    problem, data = eqx.filter_jit(pipeline.step_problem)(system, state, jnp.asarray(u))
+    sol = eqx.filter_jit(lambda d, m: solve(problem, d, m, init_y=d.velocity, options=options, throw=False))(
+        data, pair_mu(system, jnp.asarray(config["mu"])))
     n = int(sol.stats.iterations)
     trace = {k: np.asarray(sol.trace[k])[:n] for k in COLUMNS}
     final = {"eq_residual": float(sol.stats.eq_residual), "comp_residual": float(sol.stats.comp_residual)}

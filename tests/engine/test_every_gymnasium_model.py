@@ -1,9 +1,10 @@
 """Every MJCF model gymnasium ships, simulated (the generality issue's survey made a test).
 
 For each asset the engine loads (with the Euler integrator; the tendon models are refused, checked in
-test_mjcf_features.py): its contact-free step equals MuJoCo's mj_step from gymnasium-style noisy starts.
-Not here yet (the generality issue): 200 random-action steps at batch 4 at both μ_sc on every model (run
-once, 2026-12-03: one failed solve on walker2d_v5 at μ_sc = 1e-8; it also costs about 5 min of the suite).
+test_mjcf_features.py): its contact-free step equals MuJoCo's mj_step from gymnasium-style noisy starts, and
+200 random-action steps at batch 4 at μ_sc = 1e-8 and 1e-2 stay finite, solve every step, keep contacts out of
+the ground and joints inside their limits. One known failure is marked: walker2d_v5 at μ_sc = 1e-8 (one solve
+of 800 stalls, see the test).
 """
 import pathlib
 
@@ -13,7 +14,9 @@ import mujoco
 import numpy as np
 import pytest
 
-from pydojo.engine import init, make_system, step
+import jax.numpy as jnp
+
+from pydojo.engine import init, make_system, rollout, step, signed_distances
 from pydojo.engine.features import unsupported_features
 
 ASSETS = pathlib.Path(gymnasium.__file__).parent / "envs" / "mujoco" / "assets"
@@ -26,7 +29,7 @@ def _euler(asset: str) -> mujoco.MjModel:
 
 
 LOADED = [a for a in sorted(p.name for p in ASSETS.glob("*.xml")) if not unsupported_features(_euler(a))]
-BATCH = 4
+BATCH, STEPS = 4, 200
 
 
 def test_the_survey_covers_the_models_it_is_about():
@@ -67,3 +70,52 @@ def test_contact_free_step_matches_mj_step(asset):
         mujoco.mj_step(model, data)
         np.testing.assert_allclose(np.asarray(ours.q), data.qpos, rtol=0, atol=1e-8)
         np.testing.assert_allclose(np.asarray(ours.v), data.qvel, rtol=0, atol=1e-8)
+
+
+def _limit_violation(model, q):
+    """Per limited hinge/slide joint, how far q (..., nq) lies outside its range (0 inside)."""
+    limited = np.flatnonzero(model.jnt_limited.astype(bool) & (model.jnt_type >= int(mujoco.mjtJoint.mjJNT_SLIDE)))
+    x = q[..., model.jnt_qposadr[limited]]
+    lo, hi = model.jnt_range[limited].T
+    return np.maximum(np.maximum(lo - x, x - hi), 0.0)
+
+
+# walker2d_v5 at mu_sc = 1e-8: environment 1's step 93 ends at max_iter = 50 with the equality residual at 1e-14
+# and |λ∘s − μ| at 0.14 (far candidates, the friction pairs' multipliers at 1e-8 against sliding speeds of 4 m/s);
+# the interior point's steps shrink to α ≈ 0.01 for ~40 iterations and it converges after 126. Not fixed yet.
+KNOWN_STALLS = {("walker2d_v5.xml", 1e-8)}
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("asset", LOADED)
+def test_200_random_action_steps_at_batch_4_at_both_mu(asset):
+    """Noisy starts, uniform controls in ctrlrange (±1 where unlimited), μ_sc traced (one compilation per model):
+    no NaN, no failed solve (reported, throw=False), no candidate deeper than 1 cm in the ground, and no
+    limited joint further outside its range than it started (the relaxed recovery of a start beyond a limit)."""
+    model = _euler(asset)
+    system = make_system(model)
+    rng = np.random.default_rng(0)
+    q0, v0 = _noisy_starts(model, rng)
+    low, high = model.actuator_ctrlrange.T if model.nu else (np.zeros(0), np.zeros(0))
+    limited = model.actuator_ctrllimited.astype(bool)
+    low, high = np.where(limited, low, -1.0), np.where(limited, high, 1.0)
+    controls = rng.uniform(low, high, size=(BATCH, STEPS, model.nu))
+
+    def one(q, v, us, mu):
+        _, traj = rollout(system, init(system, q, v), us, mu, throw=False)
+        gaps = jax.vmap(lambda qq: signed_distances(system, qq))(traj.q) if system.n_contacts else jnp.zeros((STEPS, 0))
+        return traj.q, traj.v, traj.stats.result, gaps
+
+    run = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
+    failures = {}
+    for mu in (1e-8, 1e-2):
+        q, v, result, gaps = map(np.asarray, run(q0, v0, controls, jnp.asarray(mu)))
+        assert np.all(np.isfinite(q)) and np.all(np.isfinite(v)), (asset, mu)
+        assert gaps.size == 0 or gaps.min() > -0.01, (asset, mu, gaps.min())
+        excess = _limit_violation(model, q) - _limit_violation(model, q0)[:, None]
+        assert excess.size == 0 or excess.max() <= 1e-6, (asset, mu, excess.max())
+        failures[mu] = np.argwhere(result != 0).tolist()
+    assert not any(where for mu, where in failures.items() if (asset, mu) not in KNOWN_STALLS), failures
+    known = {mu: where for mu, where in failures.items() if where}
+    if known:
+        pytest.xfail(f"{asset}: failed solves at (env, step) {known} (KNOWN_STALLS)")

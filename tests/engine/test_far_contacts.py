@@ -9,6 +9,7 @@ are unchanged by that choice, and a passive model dropped onto the ground gains 
 """
 import pathlib
 
+import equinox as eqx
 import gymnasium
 import jax
 import jax.numpy as jnp
@@ -58,10 +59,10 @@ def test_normal_rows_are_those_at_mujocos_contact_point(walker):
     """Moving the point along the normal leaves a body's normal velocity unchanged: Jₙ equals the Jacobian
     at MuJoCo's midpoint (computed here with mjx.jac), in and out of contact."""
     system = make_system(walker, joint_limits=False)
+    both = eqx.filter_jit(lambda q, v, u: (model_terms(system, q, v, u), _smooth_data(system, q, v, u)))
     for height in (0.0, 0.7):
         q, v = _raised(walker, height), np.zeros(walker.nv)
-        terms = model_terms(system, jnp.asarray(q), jnp.asarray(v), jnp.zeros(walker.nu))
-        d = _smooth_data(system, jnp.asarray(q), jnp.asarray(v), jnp.zeros(walker.nu))
+        terms, d = both(jnp.asarray(q), jnp.asarray(v), jnp.zeros(walker.nu))
         contact, m = d._impl.contact, system.mjx_model
         bodies = np.asarray(m.geom_bodyid)[np.asarray(contact.geom)]
         normal = np.asarray(contact.frame).reshape(-1, 3, 3)[:, 0]

@@ -7,6 +7,7 @@ never uses, no longer makes MJX refuse a model.
 """
 import pathlib
 
+import equinox as eqx
 import gymnasium
 import jax
 import jax.numpy as jnp
@@ -138,30 +139,19 @@ def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_point():
 
 
 @pytest.mark.timeout(300)
-def test_contacts_that_cannot_carry_load_do_not_stall_the_solver_pusher():
+def test_contacts_that_cannot_carry_load_are_found_on_pusher():
     """gymnasium's pusher: the object and goal slide on the table (x/y only), three candidates at gap 0 with
-    Jₙ = 0; 40 random-action steps at both μ_sc solve with finite states and the limits held."""
+    Jₙ = 0, marked inactive (that every solve of 200 random-action steps succeeds is in
+    test_every_gymnasium_model.py)."""
     from pydojo.engine.contact import inactive_contacts
     from pydojo.engine.terms import model_terms
 
     model = _gym_model("pusher.xml")
     system = make_system(model)
-    terms = model_terms(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv), jnp.zeros(model.nu))
+    terms = eqx.filter_jit(model_terms)(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv), jnp.zeros(model.nu))
     degenerate = np.asarray(inactive_contacts(system, terms.normal))
     zero_gap = np.abs(np.asarray(terms.gap)[:system.n_contacts]) < 1e-9
     assert np.sum(degenerate & zero_gap) == 3  # the object's and goal's candidates resting on the table
-    rng = np.random.default_rng(1)
-    controls = jnp.asarray(rng.uniform(model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1], (40, model.nu)))
-    start = init(system, jnp.asarray(model.qpos0), jnp.zeros(model.nv))
-    run = jax.jit(lambda s, u, mu: jax.lax.scan(lambda c, ui: (step(system, c, ui, mu, throw=False),
-                                                              (c.stats.result, c.q)), s, u))
-    for mu in (1e-8, 1e-2):  # μ_sc traced: one compilation
-        final, (results, qs) = run(start, controls, jnp.asarray(mu))
-        assert np.all(np.asarray(results) == 0) and int(final.stats.result) == 0, mu
-        assert np.all(np.isfinite(np.asarray(qs)))
-        limited = model.jnt_limited.astype(bool)
-        q = np.asarray(final.q)[model.jnt_qposadr[limited]]
-        assert np.all(q >= model.jnt_range[limited, 0] - 1e-3) and np.all(q <= model.jnt_range[limited, 1] + 1e-3)
 
 
 def _sliding_sphere(condim: int) -> mujoco.MjModel:
