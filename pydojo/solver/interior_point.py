@@ -10,7 +10,10 @@ with products below a threshold:
    same at the predictor's trial point, σ = (ϱ_aff/ϱ)³;
 3. corrector: target μ_sc + σϱ per pair, with Mehrotra's Δλ_aff∘Δs_aff term. The
    predictor vanishes on the central path at μ_sc, so this fixed point *is* the
-   central-path point and the last iterations converge quadratically onto it;
+   central-path point and the last iterations converge quadratically onto it. Once a step has been
+   shorter than ``stall_step``, each pair with μ_sc > 0 aims at μ_sc + σ·max(λᵢᵀsᵢ − μ_sc, 0) for the rest of
+   the solve: a uniform σϱ pushes pairs already at μ_sc off it while a few others converge, which can pin
+   the steps near the boundary for dozens of iterations;
 4. step α = min(1, τ·max step) (fraction to boundary τ), halved while both the
    equality and the complementarity violation grow (Dojo's acceptance rule) or while a
    pair's λᵀs would drop below ``centrality``·μ_sc (a neighbourhood of the central path:
@@ -92,7 +95,7 @@ def _line_search(problem: MCP, w, dw, alpha, data, mu_e, mu_pair, options: Solve
 
 
 def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled: bool, newton: NewtonSolver,
-               prepared):
+               prepared, stalled):
     """One Mehrotra iteration; returns the new point and (target, σ, α) for the trace."""
     cone = problem.cone
     _, lam, s = problem.split(w)
@@ -113,8 +116,12 @@ def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled:
     ratio = jnp.mean(jnp.abs(trial - mu_pair)) / jnp.where(excess > 0, excess, 1.0)
     sigma = jnp.clip(ratio, 0.0, 1.0) ** 3
 
-    # Corrector: centre at μ_sc + σ·excess (σϱ for μ_sc = 0) with Mehrotra's Δλ_aff∘Δs_aff.
-    target = mu_pair + sigma * excess
+    # Corrector: centre at μ_sc + σ·excess (σϱ for μ_sc = 0) with Mehrotra's Δλ_aff∘Δs_aff. Once a step was
+    # shorter than options.stall_step (``stalled``, for the rest of the solve) a pair with μ_sc > 0 aims at
+    # μ_sc + σ·max(λᵢᵀsᵢ − μ_sc, 0) instead: pairs already at μ_sc are no longer pushed off it by the others'
+    # excess, which had pinned the steps at α ≈ 0.01–0.05 for dozens of iterations (tests/solver/test_regressions.py).
+    per_pair = jnp.maximum(cone.pair_products(lam, s) - mu_pair, 0.0)
+    target = mu_pair + sigma * jnp.where(stalled & (mu_pair > 0), per_pair, excess)
     r_comp = comp + cone.product(dl_a, ds_a) - cone.expand(target)
     d_y, d_lam, d_s = newton.direction(problem, factors, s, r_eq, r_comp)
     dw = jnp.concatenate([d_y, d_lam, d_s])
@@ -142,11 +149,12 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
     eq0, comp0, conv0 = _converged(problem, w0, data, mu_pair, options)
     status0 = _status(w0, eq0)
     carry0 = (w0, jnp.asarray(0), conv0 | (status0 != RESULTS.successful), status0, eq0, comp0,
-              nan_trace if options.trace else None)
+              jnp.asarray(False), nan_trace if options.trace else None)
 
     def body(carry):
-        w, k, done, status, eq, comp, trace = carry
-        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, newton, prepared)
+        w, k, done, status, eq, comp, stalled, trace = carry
+        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, newton, prepared,
+                                                   stalled)
         eq_new, comp_new, conv = _converged(problem, w_new, data, mu_pair, options)
         # A Newton direction that is not finite from a finite iterate means a singular system.
         singular = ~jnp.all(jnp.isfinite(w_new)) & jnp.all(jnp.isfinite(w)) & jnp.isfinite(eq)
@@ -158,13 +166,13 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
         w_out = jnp.where(keep, w, w_new)
         return (w_out, jnp.where(keep, k, k + 1), keep | conv | (status_new != RESULTS.successful),
                 jnp.where(keep, status, status_new), jnp.where(keep, eq, eq_new),
-                jnp.where(keep, comp, comp_new), trace)
+                jnp.where(keep, comp, comp_new), stalled | (alpha < options.stall_step), trace)
 
     if unrolled:
         carry = jax.lax.fori_loop(0, options.max_iter, lambda _, c: body(c), carry0)
     else:
         carry = jax.lax.while_loop(lambda c: (~c[2]) & (c[1] < options.max_iter), body, carry0)
-    w, k, done, status, eq, comp, trace = carry
+    w, k, done, status, eq, comp, _, trace = carry
     result = jnp.where(status != RESULTS.successful, status,
                        jnp.where(done, RESULTS.successful, RESULTS.max_iterations_reached))
     return w, result.astype(jnp.int32), k, eq, comp, trace

@@ -24,6 +24,9 @@ class SolverOptions(eqx.Module):
     mu_gradient: "constant" holds μ fixed when differentiating (what Dojo does) or
         "total" includes ∂μ/∂data when μ is computed from the data.
     centrality: backtrack a step that would leave a pair with λᵀs < centrality·μ_sc (0 disables).
+    stall_step: once a step is shorter than this (α < stall_step), the corrector of every later iteration
+        aims each pair with μ_sc > 0 at μ_sc + σ·max(λᵢᵀsᵢ − μ_sc, 0) instead of μ_sc + σ·(mean excess),
+        so that pairs already on target are not pushed off it while a few others converge (0 disables).
     trace: record per-iteration residuals, μ target, σ and step lengths.
     linear_solver: how each Newton system (and the implicit gradient's) is solved: "schur" eliminates
         the per-group blocks of a problem that declares a ``BlockStructure`` and factors the n_y × n_y
@@ -43,6 +46,7 @@ class SolverOptions(eqx.Module):
     max_ls: int = eqx.field(static=True, default=8)
     boundary_fraction: float = eqx.field(static=True, default=0.99)
     centrality: float = eqx.field(static=True, default=0.5)
+    stall_step: float = eqx.field(static=True, default=1.0)
     init_scale: float = eqx.field(static=True, default=1.0)
     adjoint: str = eqx.field(static=True, default="implicit")
     mu_gradient: str = eqx.field(static=True, default="constant")
@@ -66,6 +70,8 @@ class SolverOptions(eqx.Module):
             raise ValueError("SolverOptions: max_iter must be >= 1 and max_ls >= 0")
         if not 0.0 <= self.centrality < 1.0:
             raise ValueError(f"SolverOptions: centrality must be in [0, 1), got {self.centrality}")
+        if not 0.0 <= self.stall_step <= 1.0:
+            raise ValueError(f"SolverOptions: stall_step must be in [0, 1] (0 disables), got {self.stall_step}")
         if not 0.0 < self.boundary_fraction < 1.0:
             raise ValueError(f"SolverOptions: boundary_fraction must be in (0, 1), got {self.boundary_fraction}")
 

@@ -68,6 +68,8 @@ def test_bad_options_and_cones():
         SolverOptions(adjoint="magic")
     with pytest.raises(ValueError, match="mu_gradient must be one of"):
         SolverOptions(mu_gradient="partial")
+    with pytest.raises(ValueError, match=r"stall_step must be in \[0, 1\]"):
+        SolverOptions(stall_step=1.5)
     with pytest.raises(ValueError, match="size >= 2"):
         Cone(n_orthant=1, soc=(1,))
     with pytest.raises(TypeError, match="must be a pydojo.solver.MCP"):
