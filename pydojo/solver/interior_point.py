@@ -111,7 +111,8 @@ def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled:
     mu_e = cone.expand(mu_pair)
     _, dl_a, ds_a = newton.direction(problem, factors, s, r_eq, comp - mu_e)
     a_aff = jnp.minimum(1.0, _max_alpha(problem, lam, s, dl_a, ds_a))
-    excess = jnp.mean(jnp.abs(cone.pair_products(lam, s) - mu_pair))
+    offset = cone.pair_products(lam, s) - mu_pair  # each pair's λᵢᵀsᵢ − μ_sc
+    excess = jnp.mean(jnp.abs(offset))
     trial = cone.pair_products(lam + a_aff * dl_a, s + a_aff * ds_a)
     ratio = jnp.mean(jnp.abs(trial - mu_pair)) / jnp.where(excess > 0, excess, 1.0)
     sigma = jnp.clip(ratio, 0.0, 1.0) ** 3
@@ -120,8 +121,7 @@ def _iteration(problem: MCP, w, data, mu_pair, options: SolverOptions, unrolled:
     # shorter than options.stall_step (``stalled``, for the rest of the solve) a pair with μ_sc > 0 aims at
     # μ_sc + σ·max(λᵢᵀsᵢ − μ_sc, 0) instead: pairs already at μ_sc are no longer pushed off it by the others'
     # excess, which had pinned the steps at α ≈ 0.01–0.05 for dozens of iterations (tests/solver/test_regressions.py).
-    per_pair = jnp.maximum(cone.pair_products(lam, s) - mu_pair, 0.0)
-    target = mu_pair + sigma * jnp.where(stalled & (mu_pair > 0), per_pair, excess)
+    target = mu_pair + sigma * jnp.where(stalled & (mu_pair > 0), jnp.maximum(offset, 0.0), excess)
     r_comp = comp + cone.product(dl_a, ds_a) - cone.expand(target)
     d_y, d_lam, d_s = newton.direction(problem, factors, s, r_eq, r_comp)
     dw = jnp.concatenate([d_y, d_lam, d_s])
