@@ -85,7 +85,7 @@ function mechanism_info(mechanism)
         "timestep" => Float64(mechanism.timestep),
         # Added for pydojo's ψ and task layouts; written against Dojo v0.7.1, not run (no Julia where it
         # was written). Body fields: src/bodies/constructor.jl:13-19 (`mutable struct Body`: name, mass).
-        # `Dojo.nullspace_mask` (src/joints/joint.jl:61-64, unexported) gives the rows whose products with
+        # `Dojo.nullspace_mask` (src/joints/joint.jl:61-64; exported, src/Dojo.jl:185, called qualified) gives the rows whose products with
         # a joint's displacement / rotation vector are its minimal coordinates (src/joints/translational/
         # minimal.jl:57-59, src/joints/rotational/minimal.jl:62-67): 3×3, 2×3, 1×3 or 0×3.
         "body_names" => [String(body.name) for body in mechanism.bodies],

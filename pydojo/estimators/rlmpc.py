@@ -14,7 +14,8 @@ horizon against γ < 1, θ_true is not a TD fixed point). Our choice, stated in 
 
 **RLMPC-DPG** (Seel, Gros & Gravdahl 2023, deterministic policy gradient with a compatible
 critic). With J_t = ∂π_θ(s_t)/∂θ (IDOC), Ψ_t = J_tᵀ(a_t − π_θ(s_t)), Φ = monomials of s of degree
-≤ 2, ΔΦ_t = γΦ(s_{t+1}) − Φ(s_t): per episode the value weights v solve the LSTD fixed point
+≤ 2 of the environment's ``critic_state(s)`` (the whole state on the control tasks; voltage13 leaves out its
+constant parts), ΔΦ_t = γΦ(s_{t+1}) − Φ(s_t): per episode the value weights v solve the LSTD fixed point
 ΦᵀΔΦ v = −ΦᵀL in ridge least squares, v is averaged over the episodes, the advantage weights w
 of each episode solve ΨᵀΨ w ≈ Ψᵀ(L + ΔΦ v) (ridge least squares), and
     ∇_θJ = mean over episodes of Σ_t J_tᵀJ_t w   (the cost's gradient; ∇_aQ_w = J_t w).
@@ -137,7 +138,7 @@ class RLMPCDPG(_Exploring):
     ridge: float = eqx.field(static=True, default=1e-6)
 
     def rollout(self, values: MPCValues, policy: OCPPolicy, env, theta: Theta, key, x0):
-        """One exploring episode: (cost, states (T+1, n), stage costs (T,), Ψ (T, n_θ), Σ_t J_tᵀJ_t, failed)."""
+        """One exploring episode: (cost, critic states (T+1, n_c), stage costs (T,), Ψ (T, n_θ), Σ_t J_tᵀJ_t, failed)."""
         sol0 = policy.plan(theta, x0)
 
         def step(carry, k):
@@ -148,11 +149,11 @@ class RLMPCDPG(_Exploring):
             J = values.policy_jacobian(sol, s, theta)
             state = env.step(state, a)
             sol_next = policy.plan(theta, state.physics, sol)
-            return (state, sol_next), (s, -state.reward, J.T @ (a - pi), J.T @ J, sol_next.result != 0)
+            return (state, sol_next), (env.critic_state(s), -state.reward, J.T @ (a - pi), J.T @ J, sol_next.result != 0)
 
         keys = jax.random.split(key, env.episode_length)
         (state, _), (states, stage, psi, fisher, failed) = jax.lax.scan(step, (self._start(env, x0), sol0), keys)
-        states = jnp.concatenate([states, state.physics[None]], axis=0)
+        states = jnp.concatenate([states, env.critic_state(state.physics)[None]], axis=0)
         cost = jnp.sum(stage) + env.terminal_cost(state.physics)
         return cost, states, stage, psi, jnp.sum(fisher, axis=0), jnp.sum(failed) + (sol0.result != 0)
 

@@ -5,7 +5,9 @@ Rows: each trained method of runs/voltage/voltage_<method>/seed<k>/ (mean ± std
 training, from the run's theta.json), the safe-gradient-flow reference controller (ours, not learned), the
 linearised optimum's bound recorded in ../shared/reference/voltage.md, and the seed's own rows, marked
 quoted (Stable-DDPG and TASRL are quoted there from Feng et al. 2023). Each seed's evaluation is cached in
-its run folder (table2_eval.json). Prints the table and writes table2.md.
+its run folder (table2_eval.json), and each θ's under runs/voltage/.evaluations/ by a hash of θ and the policy's
+settings: the methods of a seed start from the same θ₀, so a θ₀ under the same policy (Step H = 6: DiffOP Step and
+both RL-MPC baselines; Traj H = 30: DiffOP Traj and PDP) is evaluated once. Prints the table and writes table2.md.
 """
 from __future__ import annotations
 
@@ -22,10 +24,11 @@ from pydojo.ocp import IDOCOptions, Theta, make_solver
 from pydojo.policies.ocp import OCPPolicy
 
 FOLDER = "voltage"
-METHODS = {"diffop_step": "DiffOP (Step)", "diffop_traj": "DiffOP (Traj)"}
+METHODS = {"diffop_step": "DiffOP (Step)", "diffop_traj": "DiffOP (Traj)", "rlmpc_td": "RLMPC-TD", "rlmpc_dpg": "RLMPC-DPG",
+           "pdp": "PDP (offline)"}
 QUOTED = [("DiffOP (Step)", -6.81, -0.11), ("DiffOP (Traj)", -6.80, -0.11), ("TASRL", -6.76, -0.11), ("RLMPC-DPG", -6.11, -0.10),
           ("PDP", -5.86, -0.09), ("Stable-DDPG", -5.61, -0.09), ("RLMPC-TD", -4.62, -0.07)]
-COMMAND = ("for method in diffop_step, diffop_traj: `pydojo-train -m experiment=voltage_<method> seed=0,1,2,3,4 "
+COMMAND = (f"for method in {', '.join(METHODS)}: `pydojo-train -m experiment=voltage_<method> seed=0,1,2,3,4 "
            "hydra.sweep.dir=runs/voltage/voltage_<method> 'hydra.sweep.subdir=seed${seed}'`")
 
 
@@ -42,8 +45,17 @@ def theta_of(run_dir: pathlib.Path, which: str) -> Theta:
     return Theta(*(jnp.asarray(values[k], jnp.float64) for k in ("c", "H", "f")))
 
 
+def _theta_key(config: dict, theta: Theta, env) -> str:
+    """What one θ's evaluation depends on: θ, the policy's settings (ocp group, mode, horizon) and the scenarios."""
+    policy = {"ocp": config["ocp"], "mode": config["diffop"]["mode"], "episode_length": config["env"]["episode_length"]}
+    text = json.dumps({"theta": [np.asarray(getattr(theta, k)).tolist() for k in ("c", "H", "f")], "policy": policy, "scenarios": int(env.scenarios.shape[0]),
+                       "steps": env.episode_length}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def evaluate_run(run_dir: pathlib.Path, env) -> dict:
-    """{initial, final: {transient, steady_state, failed_solves}} of one run, cached in the run folder."""
+    """{initial, final: {transient, steady_state, failed_solves}} of one run, cached in the run folder (and per θ in
+    the .evaluations folder beside the method folders)."""
     cache = run_dir / "table2_eval.json"
     key = hashlib.sha256((run_dir / "theta.json").read_bytes() + (run_dir / "config.yaml").read_bytes()).hexdigest()
     if cache.exists():
@@ -51,14 +63,20 @@ def evaluate_run(run_dir: pathlib.Path, env) -> dict:
         if cached.get("inputs_sha256") == key:  # a re-run or resumed folder is evaluated again
             return cached
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    policy = policy_from_config(config, env)
-    out = {}
-    _, F, ok, failed = evaluation.ocp_policy_rollouts(env, policy, [theta_of(run_dir, w) for w in ("initial", "final")])
-    for i, which in enumerate(("initial", "final")):
-        if not bool(np.all(np.asarray(ok[i]))):
-            raise RuntimeError(f"{run_dir}: a power flow did not converge in the evaluation of the {which} θ")
-        out[which] = {**evaluation.costs(F[i]), "failed_solves": int(np.sum(np.asarray(failed[i])))}
-    out["inputs_sha256"] = key
+    shared = run_dir.parent.parent / ".evaluations"
+    thetas = {w: theta_of(run_dir, w) for w in ("initial", "final")}
+    files = {w: shared / f"{_theta_key(config, th, env)}.json" for w, th in thetas.items()}
+    out = {w: json.loads(f.read_text()) for w, f in files.items() if f.exists()}
+    todo = [w for w in thetas if w not in out]
+    if todo:
+        _, F, ok, failed = evaluation.ocp_policy_rollouts(env, policy_from_config(config, env), [thetas[w] for w in todo])
+        shared.mkdir(exist_ok=True)
+        for i, which in enumerate(todo):
+            if not bool(np.all(np.asarray(ok[i]))):
+                raise RuntimeError(f"{run_dir}: a power flow did not converge in the evaluation of the {which} θ")
+            out[which] = {**evaluation.costs(F[i]), "failed_solves": int(np.sum(np.asarray(failed[i])))}
+            files[which].write_text(json.dumps(out[which]))
+    out = {"initial": out["initial"], "final": out["final"], "inputs_sha256": key}
     cache.write_text(json.dumps(out, indent=1))
     return out
 

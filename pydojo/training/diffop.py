@@ -29,7 +29,6 @@ import optax
 from omegaconf import DictConfig, OmegaConf
 
 from pydojo import envs
-from pydojo.envs.control import ControlTask
 from pydojo.estimators.diffop import DiffOPEstimator
 from pydojo.estimators.pdp import PDPImitation, demonstrations
 from pydojo.estimators.rlmpc import RLMPCDPG, RLMPCTD
@@ -111,9 +110,11 @@ def build(c: dict):
     name = env_cfg.pop("name")
     env = envs.make(name, **env_cfg)
     o, d = c["ocp"], c["diffop"]
-    if d["method"] != "diffop" and not isinstance(env, ControlTask):
-        raise ValueError(f"diffop trainer: diffop.method={d['method']} runs on the control tasks (cartpole, arm, quadrotor); "
-                         f"{name} supports diffop.method=diffop only (its baselines are not built yet: docs/voltage.md)")
+    needs = {"pdp": ("true_theta", "demonstration_states"), "rlmpc_td": ("td_cost_scale",), "rlmpc_dpg": ("critic_state",)}
+    missing = [a for a in needs.get(d["method"], ()) if not hasattr(env, a)]
+    if missing:
+        raise ValueError(f"diffop trainer: diffop.method={d['method']} needs the environment's {missing}, which {name} does not have; "
+                         "it runs on cartpole, arm, quadrotor and voltage13")
     horizon = o["step_horizon"] if d["mode"] == "step" else env.episode_length
     ocp = env.diffop_ocp(horizon, constrained=o["constrained"])
     solver = make_solver(ocp, o["solver"], o[o["solver"]])
@@ -127,7 +128,7 @@ def build(c: dict):
     else:
         values = mpc_values(ocp, lambda p: make_solver(p, o["solver"], o[o["solver"]]), idoc)
         if d["method"] == "rlmpc_td":
-            estimator = RLMPCTD(d["sigma"], d["num_trajectories"], d["discount"], cost_scale=1.0 / env.control_weight)
+            estimator = RLMPCTD(d["sigma"], d["num_trajectories"], d["discount"], cost_scale=env.td_cost_scale)
         else:
             estimator = RLMPCDPG(d["sigma"], d["num_trajectories"], d["discount"], ridge=d["ridge"])
     return env, policy, estimator, values

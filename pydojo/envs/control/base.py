@@ -58,6 +58,16 @@ class ControlTask(AbstractEnv):
         """Initial states of PDP's demonstrations (default: the task's initial states)."""
         return self.initial_states
 
+    @property
+    def td_cost_scale(self) -> float:
+        """κ of RLMPC-TD's δ = κL + γV − Q: the Table-1 cost has control weight 1 where the true cost has ρ, so
+        at the true θ the policy problem's stage cost is L/ρ (pydojo.estimators.rlmpc)."""
+        return 1.0 / self.control_weight
+
+    def critic_state(self, x):
+        """The part of the state RLMPC-DPG's LSTD value features Φ are built from: all of it."""
+        return x
+
     def stage_cost(self, x, u):
         """True stage cost (x − x_g)ᵀ diag(W) (x − x_g) + ρ‖u‖² (PDP's cost; the quadrotor overrides it)."""
         e = x - self.goal

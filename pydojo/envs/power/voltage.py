@@ -28,6 +28,7 @@ from pydojo.envs.power.flow import RadialFlow, radial_flow
 COST_WEIGHTS = np.array([0.105, 0.075, 0.09])
 LIMITS = {"training": ((-1.5, 1.5), (-1.4, 1.4), (-1.0, 1.0)), "evaluation": ((-1.5, 1.5), (-1.4, 1.4), (-1.0, 0.6))}
 EVALUATION_SEEDS = range(500)
+DEMONSTRATION_SEEDS = range(500, 505)
 MAX_SEED = 2**32 - 1
 
 
@@ -144,6 +145,19 @@ class Voltage13(AbstractEnv):
     def initial_states(self) -> np.ndarray:
         """The first ``num_eval_starts`` scenarios' initial states: the DiffOP trainer's evaluation starts."""
         return self.eval_starts
+
+    @property
+    def demonstration_states(self) -> np.ndarray:
+        """PDP's demonstration starts: the initial states of scenarios 500–504 (our choice: five, as cartpole's,
+        outside the evaluation seeds 0–499). Their demonstrations are plans of the reference θ (``true_theta``)."""
+        return np.asarray(jax.jit(jax.vmap(self.initial_state))(jnp.stack([jnp.asarray(scenario(s)) for s in DEMONSTRATION_SEEDS])))
+
+    td_cost_scale = 1.0  # κ of RLMPC-TD: F and eq. (11)'s cost have no common unit; F is used as it is (docs/voltage.md)
+
+    def critic_state(self, x):
+        """RLMPC-DPG's value features use (v², q): v₀² and p are constant within an episode, so their monomials would
+        only repeat the constant feature."""
+        return x[0:6]
 
     def diffop_ocp(self, horizon: int, constrained: bool = True):
         return policy_problem.voltage_ocp(np.asarray(self.limits), horizon, constrained, STATE_SIZE)
