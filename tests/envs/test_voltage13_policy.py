@@ -1,6 +1,6 @@
 """The seed's eq. (11) policy problem on voltage13: its solution keeps q in the limits and moves the voltages
 toward 1 p.u.; IDOC's ∂u₀/∂θ against central differences, nearly unregularised and with the task's training regularisation; and
-Table 2's evaluation of a saved run (theta.json + config.yaml) through pydojo.figures.table2, cached."""
+Table 2's evaluation of a saved run (theta.json + config.yaml) through pydojo.figures.table2, cached per run and per θ."""
 import json
 import os
 import subprocess
@@ -91,3 +91,36 @@ def test_table2_evaluates_a_saved_run_and_caches_it(tmp_path):
     assert json.loads((run_dir / "table2_eval.json").read_text()) == result
     assert cached == result  # the second call read the cache (same inputs)
     assert table2.evaluate_run(run_dir, env) == result  # and so does this process, without evaluating
+
+
+@pytest.mark.timeout(300)
+def test_table2_evaluates_a_theta_shared_by_two_methods_once(tmp_path, monkeypatch):
+    """The methods of a seed start from the same θ₀: under the same policy settings it is evaluated once (the per-θ
+    cache in runs/voltage/.evaluations), and a policy with other settings is evaluated anew. The rollouts are replaced
+    by a stand-in that records which θ it is asked for (this checks the cache's bookkeeping, not the costs)."""
+    asked = []
+
+    def fake_rollouts(env, policy, thetas):
+        asked.append([float(th.c[0]) for th in thetas])
+        F = jnp.stack([-jnp.full((env.scenarios.shape[0], 100), float(th.c[0])) for th in thetas])
+        return None, F, jnp.ones(F.shape, bool), jnp.zeros((len(thetas), env.scenarios.shape[0]), jnp.int32)
+
+    monkeypatch.setattr(table2.evaluation, "ocp_policy_rollouts", fake_rollouts)
+    env = evaluation.evaluation_env(3)
+    theta = lambda c: {"c": [c, 3.0, 3.0], "H": [3.0, 3.0, 3.0], "f": np.asarray(voltage.policy_problem.SENSITIVITY).ravel().tolist()}  # noqa: E731
+
+    def saved(method, final_c, *overrides):
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose("train", overrides=[f"experiment=voltage_{method}", *overrides])
+        run_dir = tmp_path / "voltage" / f"voltage_{method}" / "seed0"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+        (run_dir / "theta.json").write_text(json.dumps({"initial": theta(2.0), "final": theta(final_c)}))
+        return table2.evaluate_run(run_dir, env)
+
+    first = saved("diffop_step", 4.0)
+    second = saved("rlmpc_td", 5.0)  # the same θ₀ and Step policy: only its final θ is evaluated
+    assert asked == [[2.0, 4.0], [5.0]]
+    assert second["initial"] == first["initial"] and second["final"]["transient"] < first["final"]["transient"]
+    saved("rlmpc_dpg", 4.0, "ocp.step_horizon=3")  # another horizon: another policy, both θ evaluated
+    assert asked[-1] == [2.0, 4.0]
