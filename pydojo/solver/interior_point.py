@@ -26,6 +26,7 @@ reduced system, or its n_y × n_y Schur complement when the problem declares a b
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -137,42 +138,100 @@ def initial_point(problem: MCP, init_y, options: SolverOptions, dtype):
     return jnp.concatenate([y0, e, e])
 
 
+def _prepare(problem: MCP, newton: NewtonSolver, data, w0):
+    """The Newton matrices' fixed part for a linear E (its Jacobians do not move with w), else None."""
+    return newton.prepare(problem, equality_jacobians(problem, w0, data)) if problem.linear else None
+
+
+def _start(problem: MCP, data, mu_pair, w0, options: SolverOptions):
+    """The loop's carry at w0: (w, iterations, done, status, ‖E‖∞, |λ∘s − μ|∞, stalled, trace)."""
+    nan_trace = {k: jnp.full(options.max_iter, jnp.nan, w0.dtype) for k in TRACE_KEYS}
+    eq0, comp0, conv0 = _converged(problem, w0, data, mu_pair, options)
+    status0 = _status(w0, eq0)
+    return (w0, jnp.asarray(0), conv0 | (status0 != RESULTS.successful), status0, eq0, comp0,
+            jnp.asarray(False), nan_trace if options.trace else None)
+
+
+def _active(carry, options: SolverOptions):
+    """Whether a problem still iterates: not done and below max_iter."""
+    return (~carry[2]) & (carry[1] < options.max_iter)
+
+
+def _advance(problem: MCP, newton: NewtonSolver, data, mu_pair, prepared, carry, options: SolverOptions,
+             unrolled: bool):
+    """One iteration of the loop; a problem that is done keeps its carry."""
+    w, k, done, status, eq, comp, stalled, trace = carry
+    w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, newton, prepared,
+                                               stalled)
+    eq_new, comp_new, conv = _converged(problem, w_new, data, mu_pair, options)
+    # A Newton direction that is not finite from a finite iterate means a singular system.
+    singular = ~jnp.all(jnp.isfinite(w_new)) & jnp.all(jnp.isfinite(w)) & jnp.isfinite(eq)
+    status_new = jnp.where(singular, RESULTS.singular_linear_system, _status(w_new, eq_new))
+    if trace is not None:
+        vals = dict(eq_residual=eq, comp_residual=comp, mu_target=target, sigma=sigma, alpha=alpha)
+        trace = {key: jnp.where(done, trace[key], trace[key].at[k].set(vals[key])) for key in TRACE_KEYS}
+    keep = done
+    w_out = jnp.where(keep, w, w_new)
+    return (w_out, jnp.where(keep, k, k + 1), keep | conv | (status_new != RESULTS.successful),
+            jnp.where(keep, status, status_new), jnp.where(keep, eq, eq_new),
+            jnp.where(keep, comp, comp_new), stalled | (alpha < options.stall_step), trace)
+
+
+def _finish(carry):
+    w, k, done, status, eq, comp, _, trace = carry
+    result = jnp.where(status != RESULTS.successful, status,
+                       jnp.where(done, RESULTS.successful, RESULTS.max_iterations_reached))
+    return w, result.astype(jnp.int32), k, eq, comp, trace
+
+
 def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: SolverOptions, unrolled: bool):
     """Iterate from w0. Returns (w, result, iterations, eq_residual, comp_residual, trace or None).
 
     ``unrolled=False`` uses a while loop (stops per problem; not reverse-differentiable);
     ``unrolled=True`` scans max_iter iterations, freezing converged iterates.
     """
-    nan_trace = {k: jnp.full(options.max_iter, jnp.nan, w0.dtype) for k in TRACE_KEYS}
     newton = newton_solver(problem, options)
-    prepared = newton.prepare(problem, equality_jacobians(problem, w0, data)) if problem.linear else None
-    eq0, comp0, conv0 = _converged(problem, w0, data, mu_pair, options)
-    status0 = _status(w0, eq0)
-    carry0 = (w0, jnp.asarray(0), conv0 | (status0 != RESULTS.successful), status0, eq0, comp0,
-              jnp.asarray(False), nan_trace if options.trace else None)
+    prepared = _prepare(problem, newton, data, w0)
+    carry0 = _start(problem, data, mu_pair, w0, options)
 
     def body(carry):
-        w, k, done, status, eq, comp, stalled, trace = carry
-        w_new, (target, sigma, alpha) = _iteration(problem, w, data, mu_pair, options, unrolled, newton, prepared,
-                                                   stalled)
-        eq_new, comp_new, conv = _converged(problem, w_new, data, mu_pair, options)
-        # A Newton direction that is not finite from a finite iterate means a singular system.
-        singular = ~jnp.all(jnp.isfinite(w_new)) & jnp.all(jnp.isfinite(w)) & jnp.isfinite(eq)
-        status_new = jnp.where(singular, RESULTS.singular_linear_system, _status(w_new, eq_new))
-        if trace is not None:
-            vals = dict(eq_residual=eq, comp_residual=comp, mu_target=target, sigma=sigma, alpha=alpha)
-            trace = {key: jnp.where(done, trace[key], trace[key].at[k].set(vals[key])) for key in TRACE_KEYS}
-        keep = done
-        w_out = jnp.where(keep, w, w_new)
-        return (w_out, jnp.where(keep, k, k + 1), keep | conv | (status_new != RESULTS.successful),
-                jnp.where(keep, status, status_new), jnp.where(keep, eq, eq_new),
-                jnp.where(keep, comp, comp_new), stalled | (alpha < options.stall_step), trace)
+        return _advance(problem, newton, data, mu_pair, prepared, carry, options, unrolled)
 
     if unrolled:
         carry = jax.lax.fori_loop(0, options.max_iter, lambda _, c: body(c), carry0)
     else:
-        carry = jax.lax.while_loop(lambda c: (~c[2]) & (c[1] < options.max_iter), body, carry0)
-    w, k, done, status, eq, comp, _, trace = carry
-    result = jnp.where(status != RESULTS.successful, status,
-                       jnp.where(done, RESULTS.successful, RESULTS.max_iterations_reached))
-    return w, result.astype(jnp.int32), k, eq, comp, trace
+        carry = jax.lax.while_loop(lambda c: _active(c, options), body, carry0)
+    return _finish(carry)
+
+
+def run_batch(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: SolverOptions, tail: int):
+    """``run`` (while-loop form) on a batch (every leaf has a leading batch axis), each problem stopping at
+    its own iteration count as in ``jax.vmap(run)``, but the batch stops paying for its converged members:
+    once at most ``tail`` problems still iterate, those are gathered into a batch of ``tail`` and iterate
+    on alone, then are put back. A batch of B pays ≈ B·(iterations until B − tail have stopped) + tail·(the
+    slowest member's rest) instead of B·(the slowest member's count). ``tail >= B`` is plain ``vmap(run)``."""
+    size = w0.shape[0]
+    newton = newton_solver(problem, options)
+    prepared = jax.vmap(lambda d, w: _prepare(problem, newton, d, w))(data, w0)
+    carry = jax.vmap(lambda d, m, w: _start(problem, d, m, w, options))(data, mu_pair, w0)
+    active = jax.vmap(lambda c: _active(c, options))
+
+    def step(args, carry):
+        def one(d, m, p, c):
+            new = _advance(problem, newton, d, m, p, c, options, False)
+            return jax.tree_util.tree_map(lambda x, y: jnp.where(_active(c, options), x, y), new, c)
+
+        return jax.vmap(one)(*args, carry)
+
+    args = (data, mu_pair, prepared)
+    if tail >= size:
+        carry = jax.lax.while_loop(lambda c: jnp.any(active(c)), lambda c: step(args, c), carry)
+        return jax.vmap(_finish)(carry)
+    carry = jax.lax.while_loop(lambda c: jnp.sum(active(c)) > tail, lambda c: step(args, c), carry)
+    # The (at most tail) problems still iterating first; the rest of the gathered ones are done and stay put.
+    idx = jnp.argsort(~active(carry), stable=True)[:tail]
+    take = functools.partial(jax.tree_util.tree_map, lambda x: x[idx])
+    sub_args, sub = take(args), take(carry)
+    sub = jax.lax.while_loop(lambda c: jnp.any(active(c)), lambda c: step(sub_args, c), sub)
+    carry = jax.tree_util.tree_map(lambda x, y: x.at[idx].set(y), carry, sub)
+    return jax.vmap(_finish)(carry)

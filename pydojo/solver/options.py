@@ -37,6 +37,11 @@ class SolverOptions(eqx.Module):
         its own iteration count; "auto" maps on CPU when the Newton system has at least
         ``map_threshold`` rows (XLA:CPU's batched triangular solves are slow) and vmaps
         otherwise (and always on accelerators).
+    tail_fraction: a vmapped batch of B ≥ 16 problems runs together until at most ⌈tail_fraction·B⌉ of them
+        still iterate; those are gathered into a batch of that size and finish alone, so the batch does not
+        pay B times the slowest member's iterations (1 disables). Each problem's iterates are the same.
+    batch_chunk: a vmapped batch larger than this runs as consecutive chunks of this many problems (each with
+        its own tail), which on CPU keeps a chunk's working set in cache (0: the whole batch at once).
     """
 
     rtol: float = eqx.field(static=True, default=1e-10)
@@ -54,6 +59,8 @@ class SolverOptions(eqx.Module):
     linear_solver: str = eqx.field(static=True, default="auto")
     batching: str = eqx.field(static=True, default="auto")
     map_threshold: int = eqx.field(static=True, default=24)
+    tail_fraction: float = eqx.field(static=True, default=0.125)
+    batch_chunk: int = eqx.field(static=True, default=32)
 
     def __check_init__(self):
         if self.adjoint not in ADJOINTS:
@@ -72,6 +79,10 @@ class SolverOptions(eqx.Module):
             raise ValueError(f"SolverOptions: centrality must be in [0, 1), got {self.centrality}")
         if not 0.0 <= self.stall_step <= 1.0:
             raise ValueError(f"SolverOptions: stall_step must be in [0, 1] (0 disables), got {self.stall_step}")
+        if self.batch_chunk < 0:
+            raise ValueError(f"SolverOptions: batch_chunk must be >= 0 (0: no chunks), got {self.batch_chunk}")
+        if not 0.0 < self.tail_fraction <= 1.0:
+            raise ValueError(f"SolverOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction}")
         if not 0.0 < self.boundary_fraction < 1.0:
             raise ValueError(f"SolverOptions: boundary_fraction must be in (0, 1), got {self.boundary_fraction}")
 

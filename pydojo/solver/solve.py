@@ -1,6 +1,7 @@
 """``solve``: the front door of the complementarity solver (validation, adjoint choice, errors)."""
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import equinox as eqx
@@ -85,6 +86,32 @@ def _use_map(problem: MCP, options: SolverOptions) -> bool:
     return jax.default_backend() == "cpu" and problem.n_y + problem.n_c >= options.map_threshold
 
 
+def _tail(size: int, options: SolverOptions) -> int:
+    """How many still-iterating problems of a vmapped batch of ``size`` go on as a smaller batch (>= size: none)."""
+    if size < 16:
+        return size
+    return max(1, math.ceil(options.tail_fraction * size))
+
+
+def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
+    """``run_batch`` on consecutive chunks of at most ``options.batch_chunk`` problems, one chunk after another
+    (the last one padded with copies of the batch's first problem, whose results are dropped)."""
+    chunk = options.batch_chunk
+    if chunk == 0 or size <= chunk:
+        return interior_point.run_batch(problem, *args, options, _tail(size, options))
+    n = -(-size // chunk)
+    pad = n * chunk - size
+
+    def split(x):
+        if pad:
+            x = jnp.concatenate([x, jnp.broadcast_to(x[:1], (pad,) + x.shape[1:])])
+        return x.reshape((n, chunk) + x.shape[1:])
+
+    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a, options, _tail(chunk, options)),
+                      jax.tree_util.tree_map(split, args))
+    return jax.tree_util.tree_map(lambda x: x.reshape((n * chunk,) + x.shape[2:])[:size], out)
+
+
 def _run_batchable(problem: MCP, options: SolverOptions, data, mu_pair, w0):
     """The iteration loop with a batching rule: under vmap, batch it or map it (see SolverOptions.batching)."""
 
@@ -101,7 +128,7 @@ def _run_batchable(problem: MCP, options: SolverOptions, data, mu_pair, w0):
         if _use_map(problem, options):
             out = jax.lax.map(lambda a: run(*a), args)
         else:
-            out = jax.vmap(run)(*args)
+            out = _run_chunked(problem, options, args, axis_size)
         return out, jax.tree_util.tree_map(lambda _: True, out)
 
     return core(data, mu_pair, w0)
