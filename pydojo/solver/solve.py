@@ -93,10 +93,18 @@ def _tail(size: int, options: SolverOptions) -> int:
     return max(1, math.ceil(options.tail_fraction * size))
 
 
+def _chunk(problem: MCP, options: SolverOptions) -> int:
+    """The chunk size of a vmapped batch (``SolverOptions.batch_chunk``; "auto": from the problem's size)."""
+    if options.batch_chunk != "auto":
+        return options.batch_chunk
+    per_problem = max(1, problem.n_y + 2 * problem.n_c)
+    return max(32, 1 << max(0, (3000 // per_problem).bit_length() - 1))
+
+
 def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
-    """``run_batch`` on consecutive chunks of at most ``options.batch_chunk`` problems, one chunk after another
+    """``run_batch`` on consecutive chunks of at most ``_chunk`` problems, one chunk after another
     (the last one padded with copies of the batch's first problem, whose results are dropped)."""
-    chunk = options.batch_chunk
+    chunk = _chunk(problem, options)
     if chunk == 0 or size <= chunk:
         return interior_point.run_batch(problem, *args, options, _tail(size, options))
     n = -(-size // chunk)

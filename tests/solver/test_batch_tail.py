@@ -108,5 +108,17 @@ def test_bad_batch_options_are_refused():
         SolverOptions(tail_fraction=0.0)
     with pytest.raises(ValueError, match=r"tail_fraction must be in \(0, 1\]"):
         SolverOptions(tail_fraction=1.5)
-    with pytest.raises(ValueError, match=r"batch_chunk must be >= 0 \(0: no chunks\), got -4"):
+    with pytest.raises(ValueError, match=r"batch_chunk must be 'auto' or an integer >= 0 \(0: no chunks\), got -4"):
         SolverOptions(batch_chunk=-4)
+    with pytest.raises(ValueError, match=r"batch_chunk must be 'auto' or an integer >= 0 \(0: no chunks\), got 'big'"):
+        SolverOptions(batch_chunk="big")
+
+
+def test_automatic_chunks_follow_the_problem_size():
+    from pydojo.solver.problems import lcp_problem
+    from pydojo.solver.solve import _chunk
+
+    auto = SolverOptions()
+    assert _chunk(lcp_problem(4), auto) == 256 and _chunk(lcp_problem(16), auto) == 64  # 3000 / 8, 3000 / 32
+    assert _chunk(lcp_problem(64), auto) == 32  # at least 32
+    assert _chunk(lcp_problem(16), SolverOptions(batch_chunk=8)) == 8
