@@ -204,16 +204,20 @@ def run(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: Sol
     return _finish(carry)
 
 
-def run_batch(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: SolverOptions, tail: int):
+def run_batch(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, options: SolverOptions, tail: int,
+              valid=None):
     """``run`` (while-loop form) on a batch (every leaf has a leading batch axis), each problem stopping at
     its own iteration count as in ``jax.vmap(run)``, but the batch stops paying for its converged members:
     once at most ``tail`` problems still iterate, those are gathered into a batch of ``tail`` and iterate
     on alone, then are put back. A batch of B pays ≈ B·(iterations until B − tail have stopped) + tail·(the
-    slowest member's rest) instead of B·(the slowest member's count). ``tail >= B`` is plain ``vmap(run)``."""
+    slowest member's rest) instead of B·(the slowest member's count). ``tail >= B`` is plain ``vmap(run)``.
+    ``valid`` (bool, (B,)): rows marked False (a chunk's padding) start as done and never iterate."""
     size = w0.shape[0]
     newton = newton_solver(problem, options)
     prepared = jax.vmap(lambda d, w: _prepare(problem, newton, d, w))(data, w0)
     carry = jax.vmap(lambda d, m, w: _start(problem, d, m, w, options))(data, mu_pair, w0)
+    if valid is not None:
+        carry = carry[:2] + (carry[2] | ~valid,) + carry[3:]
     active = jax.vmap(lambda c: _active(c, options))
 
     def step(args, carry):

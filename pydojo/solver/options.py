@@ -5,6 +5,7 @@ from typing import Optional
 
 import equinox as eqx
 import jax
+import numpy as np
 
 ADJOINTS = ("implicit", "unrolled")
 LINEAR_SOLVERS = ("auto", "schur", "dense")
@@ -37,13 +38,15 @@ class SolverOptions(eqx.Module):
         its own iteration count; "auto" maps on CPU when the Newton system has at least
         ``map_threshold`` rows (XLA:CPU's batched triangular solves are slow) and vmaps
         otherwise (and always on accelerators).
-    tail_fraction: a vmapped batch of B ≥ 16 problems runs together until at most ⌈tail_fraction·B⌉ of them
-        still iterate; those are gathered into a batch of that size and finish alone, so the batch does not
-        pay B times the slowest member's iterations (1 disables). Each problem's iterates are the same.
+    tail_fraction: a vmapped batch (or chunk) of B ≥ 16 problems runs together until at most ⌈tail_fraction·B⌉
+        of them still iterate; those are gathered into a batch of that size and finish alone, so the batch does
+        not pay B times the slowest member's iterations (1 disables). Each problem's iterates are the same up to
+        rounding. This and ``batch_chunk`` act where a vmapped solve batches (implicit adjoint, not "map").
     batch_chunk: a vmapped batch larger than this runs as consecutive chunks of this many problems (each with
         its own tail), which on CPU keeps a chunk's working set in cache (0: the whole batch at once). "auto":
         the power of two at or below 3000 / (n_y + 2·n_c), at least 32 (measured: LCPs with n = 4 run fastest
-        unchunked at batch 256, n = 16 in chunks of 64, hopper/halfcheetah/ant steps in chunks of 32).
+        unchunked at batch 256, n = 16 in chunks of 64, hopper/halfcheetah/ant steps in chunks of 32) on CPU;
+        no chunks on other backends.
     """
 
     rtol: float = eqx.field(static=True, default=1e-10)
@@ -81,10 +84,12 @@ class SolverOptions(eqx.Module):
             raise ValueError(f"SolverOptions: centrality must be in [0, 1), got {self.centrality}")
         if not 0.0 <= self.stall_step <= 1.0:
             raise ValueError(f"SolverOptions: stall_step must be in [0, 1] (0 disables), got {self.stall_step}")
-        if self.batch_chunk != "auto" and not (isinstance(self.batch_chunk, int) and self.batch_chunk >= 0):
+        chunk_ok = isinstance(self.batch_chunk, (int, np.integer)) and not isinstance(self.batch_chunk, bool)
+        if self.batch_chunk != "auto" and not (chunk_ok and self.batch_chunk >= 0):
             raise ValueError(f"SolverOptions: batch_chunk must be 'auto' or an integer >= 0 (0: no chunks), "
                              f"got {self.batch_chunk!r}")
-        if not 0.0 < self.tail_fraction <= 1.0:
+        if isinstance(self.tail_fraction, bool) or not isinstance(self.tail_fraction, (int, float, np.floating, np.integer)) \
+                or not 0.0 < self.tail_fraction <= 1.0:
             raise ValueError(f"SolverOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction}")
         if not 0.0 < self.boundary_fraction < 1.0:
             raise ValueError(f"SolverOptions: boundary_fraction must be in (0, 1), got {self.boundary_fraction}")

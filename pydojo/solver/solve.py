@@ -90,20 +90,22 @@ def _tail(size: int, options: SolverOptions) -> int:
     """How many still-iterating problems of a vmapped batch of ``size`` go on as a smaller batch (>= size: none)."""
     if size < 16:
         return size
-    return max(1, math.ceil(options.tail_fraction * size))
+    return max(1, math.ceil(round(options.tail_fraction * size, 9)))  # round: 0.07 * 100 is 7, not 8
 
 
 def _chunk(problem: MCP, options: SolverOptions) -> int:
     """The chunk size of a vmapped batch (``SolverOptions.batch_chunk``; "auto": from the problem's size)."""
     if options.batch_chunk != "auto":
         return options.batch_chunk
+    if jax.default_backend() != "cpu":
+        return 0  # the rule was measured on CPU caches; accelerators run the whole batch at once
     per_problem = max(1, problem.n_y + 2 * problem.n_c)
     return max(32, 1 << max(0, (3000 // per_problem).bit_length() - 1))
 
 
 def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
     """``run_batch`` on consecutive chunks of at most ``_chunk`` problems, one chunk after another
-    (the last one padded with copies of the batch's first problem, whose results are dropped)."""
+    (the last one padded with copies of the batch's first problem, marked done at the start and dropped)."""
     chunk = _chunk(problem, options)
     if chunk == 0 or size <= chunk:
         return interior_point.run_batch(problem, *args, options, _tail(size, options))
@@ -115,8 +117,9 @@ def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
             x = jnp.concatenate([x, jnp.broadcast_to(x[:1], (pad,) + x.shape[1:])])
         return x.reshape((n, chunk) + x.shape[1:])
 
-    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a, options, _tail(chunk, options)),
-                      jax.tree_util.tree_map(split, args))
+    valid = (jnp.arange(n * chunk) < size).reshape(n, chunk)  # the padding starts as done: it costs no iterations
+    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a[0], options, _tail(chunk, options), a[1]),
+                      (jax.tree_util.tree_map(split, args), valid))
     return jax.tree_util.tree_map(lambda x: x.reshape((n * chunk,) + x.shape[2:])[:size], out)
 
 
