@@ -88,3 +88,18 @@ def test_per_pair_mu():
     mu = jnp.array([1e-8, 1e-3, 1e-2, 1e-1])
     sol = solve_lcp(F, q, mu)
     np.testing.assert_allclose(np.asarray(sol.lam * sol.s), np.asarray(mu), rtol=1e-8)
+
+
+@pytest.mark.timeout(300)
+def test_non_monotone_p_matrix_lcps_at_n16_all_converge_within_the_default_max_iter():
+    """Random lower-triangular P-matrices (indefinite symmetric part), n = 16: every one of 256 converges within
+    SolverOptions().max_iter = 50 and equals Lemke's pivoting solution."""
+    rng = np.random.default_rng(16)
+    Fs = np.stack([random_p_matrix(rng, 16, "triangular") for _ in range(256)])
+    qs = rng.normal(size=(256, 16))
+    sol = jax.jit(jax.vmap(lambda F, q: solve_lcp(F, q, MU_EXACT, throw=False)))(jnp.asarray(Fs), jnp.asarray(qs))
+    iters = np.asarray(sol.stats.iterations)
+    assert np.all(np.asarray(sol.result) == RESULTS.successful), np.unique(np.asarray(sol.result), return_counts=True)
+    print(f"iterations: median {np.median(iters)}, max {iters.max()}")
+    for F, q, x in zip(Fs, qs, np.asarray(sol.lam)):
+        np.testing.assert_allclose(x, lemke(F, q), atol=1e-8, rtol=0)
