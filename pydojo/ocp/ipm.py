@@ -123,18 +123,28 @@ def _barrier_and_violation(ocp, xs, us, s, s_H, x_init, theta, mu):
     return ocp.objective(xs, us, theta) - mu * barrier, violation
 
 
-def _kkt_errors(ocp, v, x_init, theta, mu):
-    """(barrier KKT error at μ, primal infeasibility)."""
+def _kkt_parts(ocp, v, x_init, theta):
+    """The μ-independent parts of the KKT error: (scaled dual infeasibility, primal infeasibility, scale).
+
+    IPOPT's scaling of the dual and complementarity residuals by the multipliers' size; one
+    evaluation per iterate serves the error at every μ (``_kkt_error``).
+    """
     xs, us, lam, s, z, s_H, z_H = v
     gx, gu = jax.grad(lagrangian, argnums=(1, 2))(ocp, xs, us, lam, z, z_H, x_init, theta)
     defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
     primal = jnp.max(jnp.abs(jnp.concatenate([defects.ravel(), (g + s).ravel(), g_H + s_H])))
-    comp = jnp.concatenate([(s * z).ravel() - mu, s_H * z_H - mu])
-    # IPOPT's scaling of the dual and complementarity residuals by the multipliers' size
     mults = jnp.concatenate([lam.ravel(), z.ravel(), z_H])
     scale = jnp.maximum(1.0, jnp.mean(jnp.abs(mults)) / 100.0)
     dual = jnp.maximum(jnp.max(jnp.abs(gx)), jnp.max(jnp.abs(gu))) / scale
-    return jnp.maximum(jnp.maximum(dual, primal), jnp.max(jnp.abs(comp), initial=0.0) / scale), primal
+    return dual, primal, scale
+
+
+def _kkt_error(parts, v, mu):
+    """The barrier problem's KKT error at μ (μ = 0: the problem's own) from ``_kkt_parts`` of iterate v."""
+    dual, primal, scale = parts
+    _, _, _, s, z, s_H, z_H = v
+    comp = jnp.concatenate([(s * z).ravel() - mu, s_H * z_H - mu])
+    return jnp.maximum(jnp.maximum(dual, primal), jnp.max(jnp.abs(comp), initial=0.0) / scale)
 
 
 def _fraction_to_boundary(v, dv, tau):
@@ -165,27 +175,27 @@ def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
         return solve_lq(W + reg * eye, q, W_H + reg * eye_H, q_H, A, B, defects)
 
     def needs_more(carry):
-        reg, _, ok = carry
-        return (~ok) & (reg <= opts.reg_max)
+        reg, _, direction = carry
+        return (~direction[3]) & (reg <= opts.reg_max)
 
     def increase(carry):
         reg, first, _ = carry
         reg = jnp.where(first, jnp.where(reg_last > 0, jnp.maximum(reg_last / 3, 1e-20), opts.reg_init), 8.0 * reg)
-        return reg, jnp.array(False), attempt(reg)[3]
+        return reg, jnp.array(False), attempt(reg)
 
-    ok0 = attempt(0.0)[3]
-    reg, _, ok = jax.lax.while_loop(needs_more, increase, (jnp.array(0.0), jnp.array(True), ok0))
-    dx, du, lam_new, _ = attempt(reg)
+    # the loop keeps the last attempt, so a step that needs no regularization costs one recursion
+    reg, _, (dx, du, lam_new, ok) = jax.lax.while_loop(needs_more, increase, (jnp.array(0.0), jnp.array(True), attempt(0.0)))
     Gdz = jnp.einsum("hgi,hi->hg", G, jnp.concatenate([dx[:-1], du], axis=-1))
     ds, ds_H = -rp - Gdz, -rp_H - G_H @ dx[-1]
     dz, dz_H = mu / s - z - sig * ds, mu / s_H - z_H - sig_H * ds_H
     return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), reg, ok, (gJx, gJu)
 
 
-def _step(ocp, state, x_init, theta, opts):
+def _step(ocp, state, parts, x_init, theta, opts):
+    """One iteration from iterate ``state[0]`` whose ``_kkt_parts`` are ``parts``."""
     v, mu, reg_last, it, _ = state
     xs, us, lam, s, z, s_H, z_H = v
-    kkt_mu, _ = _kkt_errors(ocp, v, x_init, theta, mu)
+    kkt_mu = _kkt_error(parts, v, mu)
     # Fiacco–McCormick: shrink μ once the barrier problem is solved to 10 μ.
     mu = jnp.where(kkt_mu <= 10.0 * mu, jnp.maximum(opts.tol / 10, jnp.minimum(0.2 * mu, mu**1.5)), mu)
     d, reg, ok, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts)
@@ -239,23 +249,25 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
     v0 = _initial(ocp, x_init, theta, warm, mu0)
 
     def not_done(carry):
-        (v, mu, reg, it, singular), n_acceptable = carry
-        err, _ = _kkt_errors(ocp, v, x_init, theta, 0.0)
+        (v, mu, reg, it, singular), parts, n_acceptable = carry
+        err = _kkt_error(parts, v, 0.0)
         finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
         return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular & ~_acceptable(n_acceptable)
 
     def step(carry):
-        state, n_acceptable = carry
-        state = _step(ocp, state, x_init, theta, opts)
-        err, _ = _kkt_errors(ocp, state[0], x_init, theta, 0.0)
-        return state, jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
+        state, parts, n_acceptable = carry
+        state = _step(ocp, state, parts, x_init, theta, opts)
+        parts = _kkt_parts(ocp, state[0], x_init, theta)
+        err = _kkt_error(parts, state[0], 0.0)
+        return state, parts, jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
 
     def _acceptable(n_acceptable):
         return (opts.acceptable_iter > 0) & (n_acceptable >= opts.acceptable_iter)
 
-    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False)), jnp.asarray(0))
-    (v, mu, reg, it, singular), n_acceptable = jax.lax.while_loop(not_done, step, init)
-    err, primal = _kkt_errors(ocp, v, x_init, theta, 0.0)
+    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False)),
+            _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0))
+    (v, mu, reg, it, singular), parts, n_acceptable = jax.lax.while_loop(not_done, step, init)
+    err, primal = _kkt_error(parts, v, 0.0), parts[1]
     finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v])) & jnp.isfinite(err)
     result = jnp.where(
         ~finite, RESULTS.nonfinite,

@@ -8,15 +8,51 @@ solution are the new dynamics multipliers λ⁺_i = P_i dx_i + p_i (the multipli
 ``x_init − x_0`` and ``f(x_i, u_i) − x_{i+1}`` in the Lagrangian convention of ipm.py).
 ``ok`` is False when some R_i + B_iᵀP_{i+1}B_i is not positive definite (inertia test:
 the reduced Hessian is then not positive definite and the caller regularises).
+
+The m × m factorization of each stage is unrolled into scalar operations for m ≤ UNROLL_MAX
+(the control sizes of the tasks are 1–4): under ``vmap`` that is a few dozen elementwise
+operations over the batch instead of one LAPACK call per problem.
 """
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
+UNROLL_MAX = 8
+
 
 def _sym(M):
     return 0.5 * (M + M.T)
+
+
+def _cholesky_solve_unrolled(S, R):
+    """S⁻¹R for a symmetric S (m, m), R (m, k), by a Cholesky factorization written out entry by entry.
+
+    Returns (S⁻¹R, ok); ok is False when a pivot is not positive (S not positive definite).
+    """
+    m = S.shape[0]
+    L = [[None] * m for _ in range(m)]
+    ok = jnp.array(True)
+    for j in range(m):
+        pivot = S[j, j] - sum((L[j][k] ** 2 for k in range(j)), start=jnp.zeros((), S.dtype))
+        ok = ok & (pivot > 0)
+        L[j][j] = jnp.sqrt(jnp.where(pivot > 0, pivot, jnp.nan))
+        for i in range(j + 1, m):
+            L[i][j] = (S[i, j] - sum((L[i][k] * L[j][k] for k in range(j)), start=jnp.zeros((), S.dtype))) / L[j][j]
+    y = [None] * m
+    for i in range(m):
+        y[i] = (R[i] - sum((L[i][k] * y[k] for k in range(i)), start=jnp.zeros_like(R[i]))) / L[i][i]
+    x = [None] * m
+    for i in reversed(range(m)):
+        x[i] = (y[i] - sum((L[k][i] * x[k] for k in range(i + 1, m)), start=jnp.zeros_like(R[i]))) / L[i][i]
+    return jnp.stack(x, axis=0), ok
+
+
+def _cholesky_solve(S, R):
+    if S.shape[0] <= UNROLL_MAX:
+        return _cholesky_solve_unrolled(S, R)
+    L = jnp.linalg.cholesky(S)
+    return jax.scipy.linalg.cho_solve((L, True), R), jnp.all(jnp.isfinite(L))
 
 
 def solve_lq(W, q, W_H, q_H, A, B, d):
@@ -31,15 +67,14 @@ def solve_lq(W, q, W_H, q_H, A, B, d):
         Wi, qi, Ai, Bi, di = stage
         Qxx, Qxu, Quu = Wi[:n, :n], Wi[:n, n:], Wi[n:, n:]
         pd = p + P @ di
-        Hxx = Qxx + Ai.T @ P @ Ai
-        Hux = Qxu.T + Bi.T @ P @ Ai
-        Huu = _sym(Quu + Bi.T @ P @ Bi)
+        PA, PB = P @ Ai, P @ Bi
+        Hxx = Qxx + Ai.T @ PA
+        Hux = Qxu.T + Bi.T @ PA
+        Huu = _sym(Quu + Bi.T @ PB)
         hx = qi[:n] + Ai.T @ pd
         hu = qi[n:] + Bi.T @ pd
-        L = jnp.linalg.cholesky(Huu)
-        ok = jnp.all(jnp.isfinite(L))
-        Kk = -jax.scipy.linalg.cho_solve((L, True), jnp.concatenate([Hux, hu[:, None]], axis=1))
-        K, k = Kk[:, :n], Kk[:, n]
+        Kk, ok = _cholesky_solve(Huu, jnp.concatenate([Hux, hu[:, None]], axis=1))
+        K, k = -Kk[:, :n], -Kk[:, n]
         P_new = _sym(Hxx + Hux.T @ K)
         p_new = hx + Hux.T @ k
         return (P_new, p_new), (K, k, P, p, ok)
