@@ -21,6 +21,7 @@ import jax.numpy as jnp
 
 from pydojo.ocp.problem import OCP, Theta
 from pydojo.ocp.riccati import solve_lq
+from pydojo.ocp.small import cols_dot, rows_dot, weighted_gram
 from pydojo.solver.results import RESULTS
 
 
@@ -56,9 +57,14 @@ class IPMOptions(eqx.Module):
 
 
 class Stats(eqx.Module):
+    """iterations: accepted steps; kkt_error: final (μ = 0) KKT error; regularization: the last accepted
+    step's Hessian shift; retries: iterations that only raised the shift (inertia correction; −1 from IPOPT,
+    which does not report it)."""
+
     iterations: jax.Array
     kkt_error: jax.Array
     regularization: jax.Array
+    retries: jax.Array
 
 
 class Solution(eqx.Module):
@@ -94,17 +100,21 @@ def lagrangian(ocp: OCP, xs, us, lam, z, z_H, x_init, theta: Theta):
 
 
 def stage_hessians(ocp: OCP, xs, us, lam, z, z_H, theta: Theta):
-    """Per-stage ∇²L blocks: (H, n+m, n+m) over (x_i, u_i) and (n, n) over x_H."""
+    """Per-stage ∇²L blocks: (H, n+m, n+m) over (x_i, u_i) and (n, n) over x_H.
+
+    L is a sum of stage terms, so the Jacobian of the stacked stage gradients is block diagonal: one
+    linearization and n+m Hessian-vector products with the same unit vector at every stage give all blocks.
+    """
     n = ocp.state_size
 
-    def stage(x, u, lam_next, zi):
-        def ell(v):
-            xv, uv = v[:n], v[n:]
-            return ocp.c(xv, uv, theta.c) + jnp.vdot(lam_next, ocp.f(xv, uv, theta.f)) + jnp.vdot(zi, ocp.g(xv, uv))
+    def ell(v, lam_next, zi):
+        xv, uv = v[:n], v[n:]
+        return ocp.c(xv, uv, theta.c) + jnp.vdot(lam_next, ocp.f(xv, uv, theta.f)) + jnp.vdot(zi, ocp.g(xv, uv))
 
-        return jax.hessian(ell)(jnp.concatenate([x, u]))
-
-    W = jax.vmap(stage)(xs[:-1], us, lam[1:], z)
+    stages = jnp.concatenate([xs[:-1], us], axis=-1)
+    _, hvp = jax.linearize(lambda v: jax.vmap(jax.grad(ell))(v, lam[1:], z), stages)
+    columns = jax.vmap(lambda e: hvp(jnp.broadcast_to(e, stages.shape)))(jnp.eye(stages.shape[-1]))
+    W = jnp.moveaxis(columns, 0, -1)  # W[h, :, j] = ∇²ℓ_h e_j
     W_H = jax.hessian(lambda x: ocp.c_H(x, theta.H) + jnp.vdot(z_H, ocp.g_H(x)))(xs[-1])
     return W, W_H
 
@@ -153,7 +163,9 @@ def _fraction_to_boundary(v, dv, tau):
 
 
 # ---- one Newton step ----------------------------------------------------------------
-def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
+def _newton_direction(ocp, v, x_init, theta, mu, reg, opts):
+    """The Newton step of the barrier problem at μ with the primal Hessian shifted by reg·I; ok is False
+    when the reduced Hessian is not positive definite (the caller then retries with a larger reg)."""
     xs, us, lam, s, z, s_H, z_H = v
     n = ocp.state_size
     defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
@@ -164,41 +176,36 @@ def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
     W, W_H = stage_hessians(ocp, xs, us, lam, z, z_H, theta)
     sig, sig_H = z / s, z_H / s_H
     rp, rp_H = g + s, g_H + s_H
-    W = W + jnp.einsum("hgi,hg,hgj->hij", G, sig, G)
-    W_H = W_H + G_H.T @ (sig_H[:, None] * G_H)
+    W = W + weighted_gram(G, sig) + reg * jnp.eye(W.shape[-1])
+    W_H = W_H + weighted_gram(G_H, sig_H) + reg * jnp.eye(n)
     gJx, gJu = jax.grad(ocp.objective, argnums=(0, 1))(xs, us, theta)
-    q = jnp.concatenate([gJx[:-1], gJu], axis=-1) + jnp.einsum("hgi,hg->hi", G, mu / s + sig * rp)
-    q_H = gJx[-1] + G_H.T @ (mu / s_H + sig_H * rp_H)
-    eye, eye_H = jnp.eye(W.shape[-1]), jnp.eye(n)
-
-    def attempt(reg):
-        return solve_lq(W + reg * eye, q, W_H + reg * eye_H, q_H, A, B, defects)
-
-    def needs_more(carry):
-        reg, _, direction = carry
-        return (~direction[3]) & (reg <= opts.reg_max)
-
-    def increase(carry):
-        reg, first, _ = carry
-        reg = jnp.where(first, jnp.where(reg_last > 0, jnp.maximum(reg_last / 3, 1e-20), opts.reg_init), 8.0 * reg)
-        return reg, jnp.array(False), attempt(reg)
-
-    # the loop keeps the last attempt, so a step that needs no regularization costs one recursion
-    reg, _, (dx, du, lam_new, ok) = jax.lax.while_loop(needs_more, increase, (jnp.array(0.0), jnp.array(True), attempt(0.0)))
-    Gdz = jnp.einsum("hgi,hi->hg", G, jnp.concatenate([dx[:-1], du], axis=-1))
-    ds, ds_H = -rp - Gdz, -rp_H - G_H @ dx[-1]
+    q = jnp.concatenate([gJx[:-1], gJu], axis=-1) + cols_dot(G, mu / s + sig * rp)
+    q_H = gJx[-1] + cols_dot(G_H, mu / s_H + sig_H * rp_H)
+    dx, du, lam_new, ok = solve_lq(W, q, W_H, q_H, A, B, defects)
+    Gdz = rows_dot(G, jnp.concatenate([dx[:-1], du], axis=-1))
+    ds, ds_H = -rp - Gdz, -rp_H - rows_dot(G_H, dx[-1])
     dz, dz_H = mu / s - z - sig * ds, mu / s_H - z_H - sig_H * ds_H
-    return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), reg, ok, (gJx, gJu)
+    return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), ok, (gJx, gJu)
 
 
 def _step(ocp, state, parts, x_init, theta, opts):
-    """One iteration from iterate ``state[0]`` whose ``_kkt_parts`` are ``parts``."""
-    v, mu, reg_last, it, _ = state
+    """One iteration from iterate ``state[0]`` whose ``_kkt_parts`` are ``parts``.
+
+    Inertia correction (IPOPT's rule) runs through the main loop rather than a loop of its own: when the
+    reduced Hessian at the current regularization ``reg_try`` is not positive definite the iterate stays,
+    the next iteration retries with a larger one (0 → reg_last/3 or reg_init, then ×8) at the same μ, and
+    the solve is singular once reg_max is passed. (A nested loop made every batched iteration several
+    times slower on XLA:CPU, even when it ran no retry.) ``it`` counts accepted steps only.
+    Returns (state, accepted).
+    """
+    v, mu, reg_last, reg_try, it, _ = state
     xs, us, lam, s, z, s_H, z_H = v
+    retry = reg_try > 0
     kkt_mu = _kkt_error(parts, v, mu)
     # Fiacco–McCormick: shrink μ once the barrier problem is solved to 10 μ.
-    mu = jnp.where(kkt_mu <= 10.0 * mu, jnp.maximum(opts.tol / 10, jnp.minimum(0.2 * mu, mu**1.5)), mu)
-    d, reg, ok, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts)
+    shrink = ~retry & (kkt_mu <= 10.0 * mu)
+    mu = jnp.where(shrink, jnp.maximum(opts.tol / 10, jnp.minimum(0.2 * mu, mu**1.5)), mu)
+    d, ok, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_try, opts)
     dx, du, dlam, ds, dz, ds_H, dz_H = d
     a_p = jnp.minimum(_fraction_to_boundary(s, ds, opts.tau), _fraction_to_boundary(s_H, ds_H, opts.tau))
     a_d = jnp.minimum(_fraction_to_boundary(z, dz, opts.tau), _fraction_to_boundary(z_H, dz_H, opts.tau))
@@ -219,12 +226,16 @@ def _step(ocp, state, parts, x_init, theta, opts):
 
     def reject(carry):
         a, k = carry
-        return (k < opts.max_ls) & ~acceptable(a)
+        return ok & (k < opts.max_ls) & ~acceptable(a)  # no search on a direction that is discarded
 
     a, _ = jax.lax.while_loop(reject, lambda c: (0.5 * c[0], c[1] + 1), (a_p, jnp.array(0)))
-    v = (xs + a * dx, us + a * du, lam + a * dlam, s + a * ds, z + a_d * dz, s_H + a * ds_H, z_H + a_d * dz_H)
-    singular = ~ok
-    return v, mu, reg, it + 1, singular
+    stepped = (xs + a * dx, us + a * du, lam + a * dlam, s + a * ds, z + a_d * dz, s_H + a * ds_H, z_H + a_d * dz_H)
+    v = jax.tree_util.tree_map(lambda new, old: jnp.where(ok, new, old), stepped, v)
+    next_try = jnp.where(retry, 8.0 * reg_try,
+                         jnp.where(reg_last > 0, jnp.maximum(reg_last / 3, 1e-20), opts.reg_init))
+    singular = ~ok & (reg_try > opts.reg_max)
+    state = (v, mu, jnp.where(ok, reg_try, reg_last), jnp.where(ok, 0.0, next_try), it + ok, singular)
+    return state, ok
 
 
 def _initial(ocp, x_init, theta, warm, mu0):
@@ -249,24 +260,25 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
     v0 = _initial(ocp, x_init, theta, warm, mu0)
 
     def not_done(carry):
-        (v, mu, reg, it, singular), parts, n_acceptable = carry
+        (v, mu, reg, reg_try, it, singular), parts, n_acceptable, _ = carry
         err = _kkt_error(parts, v, 0.0)
         finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
         return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular & ~_acceptable(n_acceptable)
 
     def step(carry):
-        state, parts, n_acceptable = carry
-        state = _step(ocp, state, parts, x_init, theta, opts)
+        state, parts, n_acceptable, trips = carry
+        state, accepted = _step(ocp, state, parts, x_init, theta, opts)
         parts = _kkt_parts(ocp, state[0], x_init, theta)
         err = _kkt_error(parts, state[0], 0.0)
-        return state, parts, jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
+        counted = jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
+        return state, parts, jnp.where(accepted, counted, n_acceptable), trips + 1
 
     def _acceptable(n_acceptable):
         return (opts.acceptable_iter > 0) & (n_acceptable >= opts.acceptable_iter)
 
-    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False)),
-            _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0))
-    (v, mu, reg, it, singular), parts, n_acceptable = jax.lax.while_loop(not_done, step, init)
+    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False)),
+            _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0), jnp.asarray(0))
+    (v, mu, reg, _, it, singular), parts, n_acceptable, trips = jax.lax.while_loop(not_done, step, init)
     err, primal = _kkt_error(parts, v, 0.0), parts[1]
     finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v])) & jnp.isfinite(err)
     result = jnp.where(
@@ -275,4 +287,4 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
                   jnp.where((err <= opts.tol) | _acceptable(n_acceptable), RESULTS.successful,
                             jnp.where(primal > 1e-6, RESULTS.infeasible, RESULTS.max_iterations_reached))))
     xs, us, lam, s, z, s_H, z_H = v
-    return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg))
+    return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg, trips - it))

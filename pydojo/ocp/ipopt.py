@@ -87,7 +87,8 @@ class IpoptSolver:
         if stats.get("return_status") == "Infeasible_Problem_Detected":
             result = RESULTS.infeasible
         return Solution(xs, us, lam, -g_all[:H * n_g].reshape(H, n_g), z, -g_all[H * n_g:], z_H,
-                        np.asarray(int(result)), Stats(np.asarray(stats["iter_count"]), np.asarray(np.nan), np.asarray(0.0)))
+                        np.asarray(int(result)), Stats(np.asarray(stats["iter_count"]), np.asarray(np.nan), np.asarray(0.0),
+                                                               np.asarray(-1)))
 
 
 def callback_solver(ocp: OCP, **ipopt_options):
@@ -98,7 +99,8 @@ def callback_solver(ocp: OCP, **ipopt_options):
     ng, ngH = ocp.num_stage_constraints, ocp.num_terminal_constraints
     f64 = lambda *s: jax.ShapeDtypeStruct(s, jnp.float64)  # noqa: E731
     shapes = Solution(f64(H + 1, n), f64(H, m), f64(H + 1, n), f64(H, ng), f64(H, ng), f64(ngH), f64(ngH),
-                      jax.ShapeDtypeStruct((), jnp.int32), Stats(jax.ShapeDtypeStruct((), jnp.int32), f64(), f64()))
+                      jax.ShapeDtypeStruct((), jnp.int32), Stats(jax.ShapeDtypeStruct((), jnp.int32), f64(), f64(),
+                                                                   jax.ShapeDtypeStruct((), jnp.int32)))
 
     def host(x_init, c, h, f, xg, ug):
         sol = solver.solve(np.asarray(x_init), Theta(np.asarray(c), np.asarray(h), np.asarray(f)), np.asarray(xg), np.asarray(ug))

@@ -65,3 +65,24 @@ def test_stalled_solve_stops_at_acceptable_level_with_ipopts_solution():
     np.testing.assert_allclose(sol.us, ref.us, atol=1e-6)
     with pytest.raises(ValueError, match="acceptable_tol >= tol"):
         ipm.IPMOptions(tol=1e-6, acceptable_tol=1e-8)
+
+
+@pytest.mark.timeout(240)
+def test_inertia_correction_retries_reach_ipopts_solution_and_fail_loudly_past_reg_max():
+    """The quadrotor at H = 50 from a cold start has an indefinite reduced Hessian after its first step: the
+    solve retries with a larger shift (Stats.retries counts those iterations) and still ends at IPOPT's
+    optimum. With reg_max below the shift it needs, the solve stops as a singular linear system, not silently."""
+    env = task("quadrotor")
+    ocp = env.diffop_ocp(50)
+    theta = env.perturbed_theta(jax.random.PRNGKey(3), 0.3)
+    x0 = jnp.asarray(env.initial_states[0])
+    run = jax.jit(lambda x, opts: ipm.solve(ocp, x, theta, opts), static_argnums=1)
+    sol = run(x0, ipm.IPMOptions(tol=1e-10))
+    assert int(sol.result) == RESULTS.successful
+    assert int(sol.stats.retries) > 0, "this start must exercise the inertia correction"
+    ref = IpoptSolver(ocp, tol=1e-12).solve(np.asarray(x0), theta)
+    assert int(ref.result) == RESULTS.successful
+    np.testing.assert_allclose(sol.us, ref.us, atol=1e-6)
+    np.testing.assert_allclose(sol.xs, ref.xs, atol=1e-6)
+    capped = run(x0, ipm.IPMOptions(tol=1e-10, reg_max=1e-3))
+    assert int(capped.result) == RESULTS.singular_linear_system
