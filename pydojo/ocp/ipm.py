@@ -7,11 +7,11 @@ with slacks s ≥ 0 and inequality multipliers z ≥ 0.
 Each iteration eliminates (ds, dz) from the Newton system of the barrier problem at μ, which
 leaves an LQ problem with Hessian W = ∇²_ζζ L + GᵀΣG + δI (Σ = z/s) that riccati.py solves
 in O(H). Nonconvexity: δ is raised (IPOPT's inertia-correction rule) until every
-R + BᵀPB is positive definite. Globalisation: fraction-to-boundary plus a backtracking
-search that accepts a sufficient decrease of the barrier objective J − μΣlog s or of the
-constraint violation ‖c‖₁ (a filter holding the current iterate), and Armijo on the barrier
-objective once nearly feasible (IPOPT's switching rule). μ follows IPOPT's monotone
-(Fiacco–McCormick) rule. Outcomes are ``pydojo.solver.results.RESULTS`` codes.
+R + BᵀPB is positive definite, one retry per loop iteration (``_step``; ``Stats.retries``).
+Globalisation: fraction-to-boundary plus a backtracking search that accepts a sufficient
+decrease of the barrier objective J − μΣlog s or of the constraint violation ‖c‖₁ (a filter
+holding the current iterate), and Armijo on the barrier objective once nearly feasible (IPOPT's
+switching rule). μ follows IPOPT's monotone (Fiacco–McCormick) rule. Outcomes are ``pydojo.solver.results.RESULTS`` codes.
 """
 from __future__ import annotations
 
