@@ -6,6 +6,11 @@ constant μ the model is the engine at μ_sc = μ (μ is a traced value, so one 
 every μ); FOPG (eq. 4.2) and LR (eq. 2.1) estimates are drawn K times and summarised. The
 reference gradient for the bias is the LR estimate on the exact system (μ → 0) with a large batch,
 which is unbiased for the noise-smoothed true objective.
+
+The contact-aware schedules are summarised beside the constant μ: eq. 5.1 (``GaussianMu``) for several widths
+σ, because the ball rests on the ground in this task and eq. 5.1's force holds a resting ball about 2σ above
+it (σ = 0.05, half the ball's radius, makes the model ball hover and oscillate: bias 4.3 against ≤ 0.05 for
+σ ≤ 0.01), and eq. 7.1 (``DistanceMu`` with its defaults, the schedule of the locomotion runs).
 """
 from __future__ import annotations
 
@@ -17,9 +22,11 @@ import numpy as np
 from pydojo.diagnostics.variance import gradient_samples, summarize
 from pydojo.estimators import make_estimator
 from pydojo.policies import LinearPolicy
-from pydojo.smoothing import GaussianMu
+from pydojo.smoothing import DistanceMu, GaussianMu
 from pydojo.training.tasks import build_env, with_schedule
 
+STUDY_FORMAT = 2  # cached studies of another format are recomputed (fig3.ball_study)
+SIGMAS = (0.005, 0.01, 0.02, 0.05)
 THROW = dict(timestep=0.01, episode_length=100, start=(0.0, 0.0), goal=(1.5, 0.3), goal_velocity=(1.0, 1.0))
 
 
@@ -41,8 +48,10 @@ def _estimator_fn(kind: str, policy, batch: int):
 
 
 def mu_study(mus, *, n_samples: int = 8, batch: int = 4, reference_batch: int = 128, reference_samples: int = 8,
-             theta=(0.5, 0.0), noise_std: float = 0.1, sigma_contact_aware: float = 0.05, seed: int = 0) -> dict:
-    """Per μ: FOPG and LR variance statistics and FOPG bias; plus the contact-aware (eq. 5.1) FOPG."""
+             theta=(0.5, 0.0), noise_std: float = 0.1, sigmas=SIGMAS, seed: int = 0) -> dict:
+    """Per μ: FOPG and LR variance statistics and FOPG bias; plus FOPG with the contact-aware schedules:
+    eq. 5.1 for each σ in ``sigmas`` (list ``contact_aware``, each with its ``sigma``) and eq. 7.1
+    (``distance_mu``)."""
     env, policy = throw_setup(theta, noise_std)
     key = jax.random.PRNGKey(seed)
     fopg, lr = _estimator_fn("fopg", policy, batch), _estimator_fn("lr", policy, batch)
@@ -57,7 +66,12 @@ def mu_study(mus, *, n_samples: int = 8, batch: int = 4, reference_batch: int = 
         k = jax.random.fold_in(key, i)
         result["fopg"].append(summarize(gradient_samples(lambda kk: fopg(model, kk), k, n_samples), reference))
         result["lr"].append(summarize(gradient_samples(lambda kk: lr(model, kk), k, n_samples), reference))
-    aware = with_schedule(env, GaussianMu(sigma=sigma_contact_aware))
-    result["contact_aware"] = summarize(gradient_samples(lambda kk: fopg(aware, kk), jax.random.fold_in(key, 7),
-                                                         n_samples), reference)
+    def schedule_summary(schedule):
+        model = with_schedule(env, schedule)
+        return summarize(gradient_samples(lambda kk: fopg(model, kk), jax.random.fold_in(key, 7), n_samples), reference)
+
+    result["contact_aware"] = [{"sigma": float(sigma), **schedule_summary(GaussianMu(sigma=float(sigma)))}
+                               for sigma in sigmas]
+    result["distance_mu"] = schedule_summary(DistanceMu())
+    result["format"] = STUDY_FORMAT
     return result

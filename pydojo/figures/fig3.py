@@ -1,6 +1,8 @@
 """Fig. 3 of the barrier-smoothing paper: maximum gradient variance of first-order (FOPG) vs likelihood-ratio (LR)
 gradients in the noisy ball-throw dynamics, against μ (computed by ``pydojo.diagnostics.ball_study``;
-the numbers are cached in ``<runs>/diagnostics/ball_mu_study.json`` and shared with Fig. 7)."""
+the numbers are cached in ``<runs>/diagnostics/ball_mu_study.json`` and shared with Fig. 7). The paper's
+Fig. 3 has only the two constant-μ curves; ours adds the contact-aware schedules as horizontal lines
+(eq. 5.1 for several σ, eq. 7.1)."""
 from __future__ import annotations
 
 import json
@@ -19,11 +21,15 @@ MUS = tuple(np.logspace(-8, -1, 6))
 
 def ball_study(runs: pathlib.Path) -> dict:
     """The μ study, computed once and cached under ``runs/diagnostics``."""
+    from pydojo.diagnostics.ball_study import STUDY_FORMAT, mu_study
+    from pydojo.progress import status
+
     cache = pathlib.Path(runs) / "diagnostics" / "ball_mu_study.json"
     if cache.exists():
-        return json.loads(cache.read_text())
-    from pydojo.diagnostics.ball_study import mu_study
-    from pydojo.progress import status
+        cached = json.loads(cache.read_text())
+        if cached.get("format") == STUDY_FORMAT:
+            return cached
+        status(f"{cache} was computed by an older version of the study: recomputing it")
 
     status(f"computing the ball's mu study ({len(MUS)} values; cached afterwards in {cache})")
     result = mu_study(MUS)
@@ -32,12 +38,20 @@ def ball_study(runs: pathlib.Path) -> dict:
     return result
 
 
+def draw_schedules(ax, study, key):
+    """The contact-aware schedules' values of ``key`` as horizontal lines: eq. 5.1 per σ (reds) and eq. 7.1."""
+    reds = plt.cm.Reds(np.linspace(0.45, 0.95, len(study["contact_aware"])))
+    for colour, s in zip(reds, study["contact_aware"]):
+        ax.axhline(s[key], color=colour, ls="--", label=f"FOPG, eq. 5.1, σ = {s['sigma']:g}")
+    ax.axhline(study["distance_mu"][key], color="m", ls="-.", label="FOPG, eq. 7.1 (defaults)")
+
+
 def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:
     study = ball_study(runs)
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for kind, label in (("fopg", "first-order (FOPG)"), ("lr", "likelihood ratio (LR)")):
         ax.loglog(study["mu"], [s["max_variance"] for s in study[kind]], marker="o", label=label)
-    ax.axhline(study["contact_aware"]["max_variance"], color="r", ls="--", label="FOPG, contact-aware μ (eq. 5.1)")
+    draw_schedules(ax, study, "max_variance")
     ax.set(xlabel="μ", ylabel="max gradient variance", title="Fig. 3: noisy ball throw")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
