@@ -21,6 +21,7 @@ import jax.numpy as jnp
 
 from pydojo.ocp.ipm import Solution, lagrangian, stage_hessians
 from pydojo.ocp.problem import OCP, Theta
+from pydojo.ocp.small import cols_dot, rows_dot, sandwich
 
 
 class IDOCOptions(eqx.Module):
@@ -65,22 +66,6 @@ def _blocks(ocp: OCP, sol: Solution, theta: Theta, opts: IDOCOptions):
     return Dinv, E, F, mask
 
 
-def _matvec(M, x):
-    """M_k x_k for M (K, p, q), x (K, q)."""
-    return jnp.sum(M * x[:, None, :], axis=-1)
-
-
-def _rmatvec(M, y):
-    """M_kᵀ y_k for M (K, p, q), y (K, p)."""
-    return jnp.sum(M * y[:, :, None], axis=-2)
-
-
-def _sandwich(X, D, Y):
-    """X_k D_k Y_kᵀ per k (the products of pydojo.ocp.small, faster than batched dots under vmap)."""
-    XD = jnp.sum(X[:, :, :, None] * D[:, None, :, :], axis=2)
-    return jnp.sum(XD[:, :, None, :] * Y[:, None, :, :], axis=-1)
-
-
 def _block_tridiagonal_solve(diag, upper, rhs):
     """Solve the symmetric block-tridiagonal system (diag (K, p, p), upper (K, p, p) with upper[K−1] = 0)."""
     lower_prev = jnp.concatenate([jnp.zeros_like(upper[:1]), upper[:-1]], axis=0)  # M_{k−1,k}, transposed below
@@ -113,18 +98,18 @@ def vjp(ocp: OCP, sol: Solution, x_init, theta: Theta, v_us, v_xs=None, opts: ID
     v_xs = jnp.zeros((H + 1, n)) if v_xs is None else v_xs
     Dinv, E, F, mask = _blocks(ocp, sol, theta, opts)
     V = jnp.zeros((H + 2, n + m)).at[:H + 1, :n].set(v_xs).at[:H, n:].set(v_us)
-    a = _matvec(Dinv, V)
+    a = rows_dot(Dinv, V)
     a_prev = jnp.concatenate([jnp.zeros_like(a[:1]), a[:-1]], axis=0)
-    r = _matvec(E, a_prev) + _matvec(F, a)
+    r = rows_dot(E, a_prev) + rows_dot(F, a)
     Dinv_prev = jnp.concatenate([jnp.eye(n + m)[None], Dinv[:-1]], axis=0)
-    diag = (_sandwich(E, Dinv_prev, E) + _sandwich(F, Dinv, F)
+    diag = (sandwich(E, Dinv_prev, E) + sandwich(F, Dinv, F)
             + jax.vmap(jnp.diag)(1.0 - mask))
     E_next = jnp.concatenate([E[1:], jnp.zeros_like(E[:1])], axis=0)
-    upper = _sandwich(F, Dinv, E_next)
+    upper = sandwich(F, Dinv, E_next)
     y = _block_tridiagonal_solve(diag, upper, r)
     y_next = jnp.concatenate([y[1:], jnp.zeros_like(y[:1])], axis=0)
-    Aty = _rmatvec(E_next, y_next) + _rmatvec(F, y)
-    w = _matvec(Dinv, Aty) - a
+    Aty = cols_dot(E_next, y_next) + cols_dot(F, y)
+    w = rows_dot(Dinv, Aty) - a
     w_xs, w_us = w[:H + 1, :n], w[:H, n:]
     act, act_H = active_sets(ocp, sol, opts.threshold)
     gmax = max(ocp.num_stage_constraints, ocp.num_terminal_constraints)

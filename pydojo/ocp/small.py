@@ -31,10 +31,16 @@ def weighted_gram(G, w):
 
 
 def rows_dot(G, v):
-    """G_g · v per row: G (..., g, i), v (..., i) -> (..., g)."""
+    """G v per leading index (each row of G dotted with v): G (..., g, i), v (..., i) -> (..., g)."""
     return jnp.sum(G * v[..., None, :], axis=-1)
 
 
 def cols_dot(G, w):
-    """Σ_g w_g G_g: G (..., g, i), w (..., g) -> (..., i)."""
+    """Gᵀ w per leading index (Σ_g w_g G_g): G (..., g, i), w (..., g) -> (..., i)."""
     return jnp.sum(G * w[..., None], axis=-2)
+
+
+def sandwich(X, D, Y):
+    """X D Yᵀ per leading index: X (..., p, i), D (..., i, j), Y (..., q, j) -> (..., p, q)."""
+    XD = jnp.sum(X[..., :, :, None] * D[..., None, :, :], axis=-2)
+    return jnp.sum(XD[..., :, None, :] * Y[..., None, :, :], axis=-1)

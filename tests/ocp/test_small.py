@@ -24,6 +24,9 @@ def test_products_equal_einsum(g):
                                np.einsum("hgi,hg,hgj->hij", G, w, G), rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(small.rows_dot(jnp.asarray(G), jnp.asarray(x)), np.einsum("hgi,hi->hg", G, x), atol=1e-13)
     np.testing.assert_allclose(small.cols_dot(jnp.asarray(G), jnp.asarray(w)), np.einsum("hgi,hg->hi", G, w), atol=1e-13)
+    X, D, Y = rng.normal(size=(7, g, 5)), rng.normal(size=(7, 5, 4)), rng.normal(size=(7, 3, 4))
+    np.testing.assert_allclose(small.sandwich(jnp.asarray(X), jnp.asarray(D), jnp.asarray(Y)),
+                               np.einsum("kpi,kij,kqj->kpq", X, D, Y), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.timeout(60)
