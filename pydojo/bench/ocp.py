@@ -2,7 +2,7 @@
 
 Prints, from one run: time per solve of the jitted solver at batch 1 and 64 (one 64-wide vmap) against IPOPT's
 time per solve (one problem after another) on cartpole H = 30 and quadrotor H = 50, iteration
-counts of both, and the time of one IDOC vector–Jacobian product for H ∈ {10, 50, 200}.
+counts of both (ours: accepted steps, and inertia-correction retries, each a loop iteration), and the time of one IDOC vector–Jacobian product for H ∈ {10, 50, 200}.
 Initial states: the task's starts with uniform perturbations; θ perturbed from the truth.
 """
 from __future__ import annotations
@@ -61,10 +61,11 @@ def bench_solvers(quick: bool):
         t_ip = float(np.median(ip_times))
         rows.append((f"{name} H={horizon}", t1 * 1e3, t64 / 64 * 1e3, t_ip * 1e3, t_ip / (t64 / 64),
                      f"{float(np.mean(s64.stats.iterations)):.1f}/{int(np.max(s64.stats.iterations))}",
+                     f"{float(np.mean(s64.stats.retries)):.1f}/{int(np.max(s64.stats.retries))}",
                      f"{np.mean(ip_iters):.1f}/{np.max(ip_iters)}",
                      f"{int(np.sum(s64.result == 0))}/64", f"{ip_ok}/{n_ip}"))
     header = ("problem", "jax b=1 [ms/solve]", "jax b=64 [ms/solve]", "ipopt [ms/solve]", "speed-up b=64",
-              "jax iters mean/max", "ipopt iters mean/max", "jax ok", "ipopt ok")
+              "jax iters mean/max", "jax retries mean/max", "ipopt iters mean/max", "jax ok", "ipopt ok")
     _print_table(header, rows)
 
 

@@ -8,8 +8,8 @@ AS: ∂f/∂x of the engine at μ_sc = μ (constant) by implicit differentiation
 (1/N) Σ_k ∂f₀/∂x(x + w_k), w_k ~ N(0, σ²), of the exact (μ → 0) engine, with N samples.
 
 Two yardsticks, because neither method is "the" smoothed gradient:
-* ``rs_reference``: central differences of the input-smoothed f₀ (many samples, common random numbers), the
-  quantity RS estimates. Against it RS is unbiased and only its sampling noise remains, while AS smooths
+* ``rs_reference``: central differences (step σ/2, a little extra smoothing) of the input-smoothed f₀ (many
+  samples, common random numbers), the quantity RS estimates. Against it RS is unbiased and only its sampling noise remains, while AS smooths
   differently; no μ makes AS equal it (measured: μ = 1e-6, whose gradient is the exact one, scores as badly
   as μ = 1e-3 on the impact).
 * ``exact_grad``: ∂f₀/∂x of the exact engine, pointwise (errors ``*_error_exact``).

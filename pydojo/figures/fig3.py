@@ -41,8 +41,9 @@ def ball_study(runs: pathlib.Path) -> dict:
 def draw_schedules(ax, study, key):
     """The contact-aware schedules' values of ``key`` as horizontal lines: eq. 5.1 per σ (reds) and eq. 7.1."""
     reds = plt.cm.Reds(np.linspace(0.45, 0.95, len(study["contact_aware"])))
-    for colour, s in zip(reds, study["contact_aware"]):
-        ax.axhline(s[key], color=colour, ls="--", label=f"FOPG, eq. 5.1, σ = {s['sigma']:g}")
+    dashes = [(6, 2), (2, 2), (4, 1, 1, 1), (8, 3)]  # distinct patterns: equal values stay visible
+    for i, (colour, s) in enumerate(zip(reds, study["contact_aware"])):
+        ax.axhline(s[key], color=colour, dashes=dashes[i % len(dashes)], label=f"FOPG, eq. 5.1, σ = {s['sigma']:g}")
     ax.axhline(study["distance_mu"][key], color="m", ls="-.", label="FOPG, eq. 7.1 (defaults)")
 
 

@@ -44,7 +44,7 @@ def case_result(runs: pathlib.Path, name: str) -> dict:
 
 
 def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8.5))
     for col, name in enumerate(CASES):
         r, c = case_result(runs, name), CASES[name]
         top, bottom = axes[0, col], axes[1, col]
@@ -61,8 +61,9 @@ def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[p
         bottom.plot(r["grid"], r["rs_grad"], "b.", ms=4,
                     label=f"RS, N={r['samples']}, σ={r['sigma']:g} ({r['rs_error']:.3g} / {r['rs_error_exact']:.3g})")
         bottom.set(xlabel=c["xlabel"], ylabel=f"d({c['ylabel']})/d{c['xlabel'].split()[-1]}")
+        top.legend(fontsize=7)
+        bottom.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below, off the curves
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=7)
     path = save_figure(fig, pathlib.Path(out) / "fig8_analytic_vs_randomized.png")
     return [path]

@@ -86,3 +86,7 @@ def test_inertia_correction_retries_reach_ipopts_solution_and_fail_loudly_past_r
     np.testing.assert_allclose(sol.xs, ref.xs, atol=1e-6)
     capped = run(x0, ipm.IPMOptions(tol=1e-10, reg_max=1e-3))
     assert int(capped.result) == RESULTS.singular_linear_system
+    assert int(capped.stats.retries) == 3  # shifts 0, 1e-4, 8e-4 fail; the next, 6.4e-3, is past reg_max
+    short = env.diffop_ocp(10)  # the same start and θ at H = 10: the reduced Hessians stay positive definite
+    plain = ipm.solve(short, x0, theta, ipm.IPMOptions(tol=1e-10))
+    assert int(plain.result) == RESULTS.successful and int(plain.stats.retries) == 0
