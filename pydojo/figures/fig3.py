@@ -5,7 +5,6 @@ Fig. 3 has only the two constant-μ curves; ours adds the contact-aware schedule
 (eq. 5.1 for several σ, eq. 7.1)."""
 from __future__ import annotations
 
-import json
 import pathlib
 
 import matplotlib
@@ -13,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from pydojo.figures.saved_runs import save_figure  # noqa: E402
+from pydojo.figures.saved_runs import cached_study, save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
 MUS = tuple(np.logspace(-8, -1, 6))
@@ -22,20 +21,9 @@ MUS = tuple(np.logspace(-8, -1, 6))
 def ball_study(runs: pathlib.Path) -> dict:
     """The μ study, computed once and cached under ``runs/diagnostics``."""
     from pydojo.diagnostics.ball_study import STUDY_FORMAT, mu_study
-    from pydojo.progress import status
 
-    cache = pathlib.Path(runs) / "diagnostics" / "ball_mu_study.json"
-    if cache.exists():
-        cached = json.loads(cache.read_text())
-        if cached.get("format") == STUDY_FORMAT:
-            return cached
-        status(f"{cache} was computed by an older version of the study: recomputing it")
-
-    status(f"computing the ball's mu study ({len(MUS)} values; cached afterwards in {cache})")
-    result = mu_study(MUS)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(result, indent=1))
-    return result
+    return cached_study(runs, "ball_mu_study.json", lambda: mu_study(MUS), f"the ball's mu study ({len(MUS)} values)",
+                        STUDY_FORMAT)
 
 
 def draw_schedules(ax, study, key):

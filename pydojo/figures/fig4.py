@@ -3,7 +3,6 @@ several μ, on hopper and halfcheetah (``pydojo.diagnostics.horizon_study``; cac
 ``<runs>/diagnostics/horizon_<task>.json``)."""
 from __future__ import annotations
 
-import json
 import pathlib
 
 import matplotlib
@@ -11,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from pydojo.figures.saved_runs import save_figure  # noqa: E402
+from pydojo.figures.saved_runs import cached_study, save_figure  # noqa: E402
 
 TASKS = ("hopper", "halfcheetah")
 MUS = (1e-8, 1e-4, 1e-2)
@@ -22,18 +21,13 @@ GRID = {"hopper": dict(horizons=HORIZONS, n_samples=8, batch=4),
 
 
 def horizon_results(runs: pathlib.Path, task: str) -> dict:
-    cache = pathlib.Path(runs) / "diagnostics" / f"horizon_{task}.json"
-    if cache.exists():
-        return json.loads(cache.read_text())
-    from pydojo.diagnostics.horizon_study import horizon_study
-    from pydojo.progress import status
+    def compute():
+        from pydojo.diagnostics.horizon_study import horizon_study
 
-    status(f"computing the {task} horizon study (cached afterwards in {cache})")
-    grid = GRID[task]
-    result = horizon_study(task, MUS, grid["horizons"], n_samples=grid["n_samples"], batch=grid["batch"])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(result, indent=1))
-    return result
+        grid = GRID[task]
+        return horizon_study(task, MUS, grid["horizons"], n_samples=grid["n_samples"], batch=grid["batch"])
+
+    return cached_study(runs, f"horizon_{task}.json", compute, f"the {task} horizon study")
 
 
 def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs"), tasks=TASKS) -> list[pathlib.Path]:

@@ -4,7 +4,6 @@
 input-smoothed outcome) and against the exact gradient."""
 from __future__ import annotations
 
-import json
 import pathlib
 
 import matplotlib
@@ -12,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from pydojo.figures.saved_runs import save_figure  # noqa: E402
+from pydojo.figures.saved_runs import cached_study, save_figure  # noqa: E402
 import numpy as np  # noqa: E402
 
 CASES = {
@@ -25,22 +24,13 @@ CASES = {
 
 def case_result(runs: pathlib.Path, name: str) -> dict:
     from pydojo.diagnostics import smoothing_study
-    from pydojo.progress import status
 
-    cache = pathlib.Path(runs) / "diagnostics" / f"smoothing_{name}.json"
-    if cache.exists():
-        cached = json.loads(cache.read_text())
-        if cached.get("format") == smoothing_study.FORMAT:
-            return cached
-        status(f"{cache} was computed by an older version of the study: recomputing it")
+    def compute():
+        c = CASES[name]
+        f = getattr(smoothing_study, c["outcome"])()
+        return smoothing_study.compare(f, np.linspace(*c["grid"]), mu=c["mu"], sigma=c["sigma"], samples=c["samples"])
 
-    status(f"computing the {name} smoothing study (cached afterwards in {cache})")
-    c = CASES[name]
-    f = getattr(smoothing_study, c["outcome"])()
-    result = smoothing_study.compare(f, np.linspace(*c["grid"]), mu=c["mu"], sigma=c["sigma"], samples=c["samples"])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps(result))
-    return result
+    return cached_study(runs, f"smoothing_{name}.json", compute, f"the {name} smoothing study", smoothing_study.FORMAT)
 
 
 def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:

@@ -96,3 +96,22 @@ def save_figure(fig, path) -> pathlib.Path:
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
+
+
+def cached_study(runs, filename: str, compute, what: str, study_format=None) -> dict:
+    """A diagnostic study's numbers from ``<runs>/diagnostics/<filename>``, computed by ``compute()`` and
+    written there when absent, or when ``study_format`` is given and the cached file's "format" differs
+    (a file written by an older version of the study is recomputed, not drawn)."""
+    from pydojo.progress import status
+
+    cache = pathlib.Path(runs) / "diagnostics" / filename
+    if cache.exists():
+        cached = json.loads(cache.read_text())
+        if study_format is None or cached.get("format") == study_format:
+            return cached
+        status(f"{cache} was computed by an older version of the study: recomputing it")
+    status(f"computing {what} (cached afterwards in {cache})")
+    result = compute()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(result, indent=1))
+    return result

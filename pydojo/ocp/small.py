@@ -4,17 +4,20 @@ Under ``vmap`` (a batch of OCP solves) XLA:CPU turns each small ``dot_general`` 
 loops into a batched matrix product that costs 2–4× a fused elementwise multiply and reduction of the
 same product (measured with jaxlib 0.10.1 at batch 64: the quadrotor's 13 × 13 Riccati step, the
 (H, n_g, n+m) products GᵀΣG). Both compute the same sums; only the order of the additions can differ.
+The matrix product itself is the contact solver's ``pydojo.solver.linalg.small_matmul`` (same reason).
 """
 from __future__ import annotations
 
 import jax.numpy as jnp
+
+from pydojo.solver.linalg import small_matmul
 
 
 def mm(a, b):
     """a @ b for a (i, k) and b (k, j) or (k,)."""
     if b.ndim == 1:
         return jnp.sum(a * b[None, :], axis=-1)
-    return jnp.sum(a[:, :, None] * b[None, :, :], axis=1)
+    return small_matmul(a, b)
 
 
 def tmm(a, b):
@@ -42,5 +45,5 @@ def cols_dot(G, w):
 
 def sandwich(X, D, Y):
     """X D Yᵀ per leading index: X (..., p, i), D (..., i, j), Y (..., q, j) -> (..., p, q)."""
-    XD = jnp.sum(X[..., :, :, None] * D[..., None, :, :], axis=-2)
+    XD = small_matmul(X, D)
     return jnp.sum(XD[..., :, None, :] * Y[..., None, :, :], axis=-1)

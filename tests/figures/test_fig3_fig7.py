@@ -1,5 +1,6 @@
-"""Figs. 3 and 7 from a cached ball study: a cache of the current format is drawn as it is (every σ of eq. 5.1 and
-eq. 7.1 in the legend), one written by an older version of the study is recomputed, not drawn."""
+"""The figures' study cache (saved_runs.cached_study) and Figs. 3 and 7 from a cached ball study: a cache of the
+current format is drawn as it is (every σ of eq. 5.1 and eq. 7.1 in the legend), one written by an older
+version of the study is recomputed, not drawn."""
 import json
 
 import matplotlib.pyplot as plt
@@ -39,3 +40,14 @@ def test_cached_study_is_drawn_and_an_old_format_is_recomputed(tmp_path, monkeyp
     cache.write_text(json.dumps(old))
     assert fig3.ball_study(tmp_path / "runs") == STUDY and len(calls) == 1
     assert json.loads(cache.read_text())["format"] == study_module.STUDY_FORMAT
+
+
+@pytest.mark.timeout(60)
+def test_cached_study_without_a_format_is_reused_and_a_missing_one_computed(tmp_path):
+    from pydojo.figures.saved_runs import cached_study
+
+    computed = []
+    first = cached_study(tmp_path, "x.json", lambda: computed.append(1) or {"value": 1}, "a study")
+    again = cached_study(tmp_path, "x.json", lambda: computed.append(1) or {"value": 2}, "a study")
+    assert first == again == {"value": 1} and computed == [1]
+    assert (tmp_path / "diagnostics" / "x.json").exists()
