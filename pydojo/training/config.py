@@ -21,6 +21,7 @@ from pydojo.options import checked_options
 from pydojo.policies import make_policy
 from pydojo.smoothing import make_schedule
 from pydojo.smoothing.randomized import RandomizedSmoothing
+from pydojo.training.gradient_log import DiagnoseSettings
 from pydojo.training.model_fit import FIT_METHODS, ParamSpec
 from pydojo.training.tasks import build_env
 
@@ -58,7 +59,10 @@ class TrainSettings:
     eval_every: int = 5
     eval_episodes: int = 2
     checkpoint_every: int = 5
+    max_env_steps: Optional[float] = None  # budget: stop after the iteration that reaches it (true-system steps)
+    max_wall_time: Optional[float] = None  # budget: stop after the iteration that reaches it (seconds, as logged)
     model: ModelSettings = ModelSettings()
+    diagnose: DiagnoseSettings = DiagnoseSettings()
 
     def __post_init__(self):
         positive = ("iterations", "episodes_per_iteration", "episode_length", "buffer_size", "updates_per_iteration",
@@ -72,6 +76,10 @@ class TrainSettings:
             raise ValueError(f"fopg.starts must be one of {STARTS}, got {self.starts!r}")
         if not self.learning_rate > 0:
             raise ValueError(f"fopg.learning_rate must be > 0, got {self.learning_rate}")
+        for name in ("max_env_steps", "max_wall_time"):
+            value = getattr(self, name)
+            if value is not None and not float(value) > 0:
+                raise ValueError(f"fopg.{name} must be > 0 or null (no budget), got {value}")
         if self.model.method not in FIT_METHODS:
             raise ValueError(f"fopg.model.method must be one of {FIT_METHODS}, got {self.model.method!r}")
         if not self.model.init_scale > 0 or self.model.fit_every < 1 or self.model.transitions < 1:
@@ -133,7 +141,8 @@ def build_run(cfg: DictConfig | dict, backend: Any = None) -> RunSpec:
     train = dict(cfg.get("fopg") or {})
     model = _dataclass_from(ModelSettings, dict(train.pop("model", {}) or {}), "fopg.model")
     model = dataclasses.replace(model, fit=tuple(tuple(e) for e in model.fit))
-    settings = _dataclass_from(TrainSettings, {**train, "model": model}, "fopg")
+    diagnose = _dataclass_from(DiagnoseSettings, dict(train.pop("diagnose", {}) or {}), "fopg.diagnose")
+    settings = _dataclass_from(TrainSettings, {**train, "model": model, "diagnose": diagnose}, "fopg")
     spec = ParamSpec.parse(model.fit)
     if model.healthy_softness > 0 and getattr(true_env, "kind", None) not in ("hopper", "ant"):
         raise ValueError(f"fopg.model.healthy_softness > 0 needs a locomotion environment with a healthy bonus "

@@ -29,6 +29,7 @@ from pydojo.policies import Normalizer, trainable_filter
 from pydojo.training import loggers, records
 from pydojo.training.buffer import Buffer
 from pydojo.training.config import RunSpec, build_run
+from pydojo.training.gradient_log import gradient_terms
 from pydojo.training.compiled import committed, committed_jit, enable_compilation_cache
 from pydojo.training.model_fit import fit_psi, model_env
 from pydojo.training.tasks import as_env_state, stop_on_failure, with_schedule
@@ -131,6 +132,15 @@ _reset_starts, _data_starts = committed_jit(reset_starts), committed_jit(data_st
 
 
 
+def over_budget(settings, env_steps: float, wall_time: float) -> str:
+    """Which budget (``fopg.max_env_steps``, ``fopg.max_wall_time``) the run has reached, or ""."""
+    if settings.max_env_steps is not None and env_steps >= settings.max_env_steps:
+        return f"{env_steps:.0f} env steps reached fopg.max_env_steps={settings.max_env_steps:g}"
+    if settings.max_wall_time is not None and wall_time >= settings.max_wall_time:
+        return f"{wall_time:.1f} s of wall_time reached fopg.max_wall_time={settings.max_wall_time:g}"
+    return ""
+
+
 def run(cfg, run_dir) -> dict:
     """Hydra trainer entry (``trainer: pydojo.training.fopg.run``): train, log, checkpoint, plot."""
     enable_compilation_cache()
@@ -165,6 +175,8 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "", l
         start_iter, last = int(state.iteration), {}
         bar = records.progress(range(start_iter, s.iterations), total=s.iterations, initial=start_iter, desc=title)
         for n in bar:
+            if over_budget(s, float(state.env_steps), float(state.wall_time)):  # a resumed run already at its budget
+                break
             tic = time.perf_counter()
             k_collect, k_fit, k_est, k_eval, k_start = jax.random.split(jax.random.fold_in(root, n), 5)
             policy = state.policy
@@ -202,16 +214,27 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "", l
             row = dict(iteration=n, env_steps=env_steps, train_return=jnp.mean(jnp.sum(rewards, axis=1)),
                        model_return=info.get("model_return"), grad_norm=grad_norm, **fit_row,
                        **{f"psi_{i}": v for i, v in enumerate(psi)})
-            if n % s.eval_every == 0 or n == s.iterations - 1:
+            diagnose_time = 0.0
+            if s.diagnose.due(n, s.iterations) and not est.model_free:  # not counted in wall_time
+                t_diagnose = time.perf_counter()
+                row.update(gradient_terms(_estimate, _data_starts, est, policy, model, safe_true_env, buffer,
+                                          jax.random.fold_in(k_eval, 1), s.diagnose))
+                diagnose_time = time.perf_counter() - t_diagnose
+                row["diagnose_time"] = diagnose_time
+            stop = over_budget(s, float(env_steps), float(state.wall_time + time.perf_counter() - tic - diagnose_time))
+            if n % s.eval_every == 0 or n == s.iterations - 1 or stop:
                 row["eval_return"] = jnp.mean(jnp.sum(eval_fn(policy, safe_true_env, k_eval, jnp.zeros(()))[3], axis=1))
-            wall = state.wall_time + (time.perf_counter() - tic)
+            wall = state.wall_time + (time.perf_counter() - tic - diagnose_time)
             row["wall_time"] = wall
             state = TrainerState(policy, opt_state, psi, buffer, jnp.asarray(n + 1, jnp.int32), env_steps, wall)
             log.write(**row)
             last = row
             bar.set_postfix(ret=float(row["train_return"]))
-            if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1:
+            if (n + 1) % s.checkpoint_every == 0 or n == s.iterations - 1 or stop:
                 records.save_checkpoint(run_dir, n + 1, state)
+            if stop:
+                logging.getLogger(__name__).info("iteration %d: %s; training stops", n, stop)
+                break
     except BaseException:  # a failed run still closes its sinks (MLflow: FAILED)
         log.close(failed=True)
         raise
