@@ -1,6 +1,7 @@
 """Fig. 6 of the barrier-smoothing paper: hopper and halfcheetah learning curves (evaluation return) of
 contact-aware analytical smoothing, constant μ and ARS, against environment steps and wall-clock,
-mean ± std over seeds, from saved runs of ``experiment=fig6_<task>[_constant|_ars]``."""
+mean ± std over seeds, from saved runs of ``experiment=fig6_<task>[_constant|_ars]`` (the first, 12-iteration
+runs); ``main`` also draws the at-scale study of ``<runs>/fig6_scale/`` (``pydojo.figures.fig6_scale``)."""
 from __future__ import annotations
 
 import pathlib
@@ -11,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from pydojo.figures import fig6_scale  # noqa: E402
 from pydojo.figures.saved_runs import curve, final_value, load_runs, mean_and_spread, method_label, save_figure  # noqa: E402
 
 TASKS = ("hopper", "halfcheetah")
@@ -25,12 +27,17 @@ def with_run_time(run: dict) -> dict:
     return {**run, "metrics": [{**r, "run_time": r["wall_time"] - start} for r in run["metrics"]]}
 
 
+def first_runs(runs: pathlib.Path, name: str) -> list[dict]:
+    """Saved runs of ``name`` outside ``<runs>/fig6_scale`` (the at-scale study has its own figures)."""
+    return [with_run_time(r) for r in load_runs(runs, name) if fig6_scale.FOLDER not in r["path"].parts]
+
+
 def table(runs: pathlib.Path) -> list[dict]:
     """Per task and method: final eval return mean ± std over seeds, env steps and wall-clock (means)."""
     rows = []
     for task in TASKS:
         for variant in VARIANTS:
-            found = [with_run_time(r) for r in load_runs(runs, f"fig6_{task}{variant}")]
+            found = first_runs(runs, f"fig6_{task}{variant}")
             if not found:
                 continue
             finals = np.array([final_value(r, "eval_return") for r in found])
@@ -48,7 +55,7 @@ def table(runs: pathlib.Path) -> list[dict]:
 def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[pathlib.Path]:
     paths = []
     for task in TASKS:
-        groups = {v: [with_run_time(r) for r in load_runs(runs, f"fig6_{task}{v}")] for v in VARIANTS}
+        groups = {v: first_runs(runs, f"fig6_{task}{v}") for v in VARIANTS}
         groups = {v: g for v, g in groups.items() if g}
         if not groups:
             continue
@@ -67,8 +74,11 @@ def main(out: pathlib.Path, runs: pathlib.Path = pathlib.Path("runs")) -> list[p
             ax.legend(fontsize=8)
         path = save_figure(fig, pathlib.Path(out) / f"fig6_{task}.png")
         paths.append(path)
-    if not paths:
-        raise FileNotFoundError(f"no saved runs of fig6_hopper*/fig6_halfcheetah* under {runs}: make them with "
-                                "pydojo-train -m experiment=fig6_hopper,fig6_hopper_constant,fig6_hopper_ars +sweep=fig6 "
-                                "(and the same for fig6_halfcheetah)")
+    try:
+        paths += fig6_scale.main(out, runs)
+    except FileNotFoundError as err:
+        if not paths:
+            raise FileNotFoundError(f"no saved runs of fig6_hopper*/fig6_halfcheetah* under {runs}: make them with "
+                                    "pydojo-train -m experiment=fig6_hopper,fig6_hopper_constant,fig6_hopper_ars "
+                                    f"+sweep=fig6 (and the same for fig6_halfcheetah); and {err}") from None
     return paths
