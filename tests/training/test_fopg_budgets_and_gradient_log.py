@@ -60,6 +60,14 @@ def test_env_step_budget_stops_after_the_iteration_that_reaches_it_and_diagnosti
     assert len(records.MetricsLog(tmp_path).read()) == 4
 
 
+@pytest.mark.timeout(300)
+def test_wall_clock_budget_stops_after_the_first_iteration_that_reaches_it(tmp_path):
+    run(_cfg(BASE + ["fopg.iterations=50", "fopg.max_wall_time=1e-3"]), tmp_path)
+    rows = records.MetricsLog(tmp_path).read()
+    assert len(rows) == 1 and rows[0]["wall_time"] >= 1e-3 and "eval_return" in rows[0]
+    assert (tmp_path / "checkpoints").exists()
+
+
 @pytest.fixture(scope="module")
 def integrator_data():
     env = build_env("double_integrator", "episode", {"timestep": 0.3})
