@@ -70,6 +70,13 @@ def _median_logged(group: list[dict], key: str) -> float:
     return float(np.median(values)) if values else float("nan")
 
 
+def _median_bias_error(group: list[dict]) -> float:
+    """Median over the logged rows of the bias's noise: the two means' standard errors combined."""
+    values = [np.hypot(r["grad_bias_se"], r["grad_reference_se"]) for run in group for r in run["metrics"]
+              if r.get("grad_bias_se") is not None and r.get("grad_reference_se") is not None]
+    return float(np.median(values)) if values else float("nan")
+
+
 def table(runs: pathlib.Path) -> list[dict]:
     """Per task, method and H: final evaluation return (mean, std over seeds), env steps, wall-clock, the
     gradient log's medians, and the env steps to reach ARS's final return (equal wall-clock) with the ratio."""
@@ -89,7 +96,7 @@ def table(runs: pathlib.Path) -> list[dict]:
                    "env_steps": float(np.mean([r["metrics"][-1]["env_steps"] for r in group])),
                    "wall_clock_s": float(np.mean([r["metrics"][-1]["wall_time"] for r in group])),
                    "grad_variance": _median_logged(group, "grad_total_variance"),
-                   "grad_bias": _median_logged(group, "grad_bias"),
+                   "grad_bias": _median_logged(group, "grad_bias"), "grad_bias_error": _median_bias_error(group),
                    "grad_relative_bias": _median_logged(group, "grad_relative_bias")}
             if horizon is not None and np.isfinite(ars_final):
                 row["steps_to_ars_final"] = steps_to_reach(group, ars_final)
@@ -101,7 +108,7 @@ def table(runs: pathlib.Path) -> list[dict]:
 def markdown(rows: list[dict]) -> str:
     """``table``'s rows as a Markdown table (the README's results table)."""
     head = ("| task | method | H | seeds | iterations | final return | env steps | wall-clock [s] | grad variance "
-            "(median) | bias (median) | bias / ‖ref‖ | env steps to ARS's final | ARS steps / those |")
+            "(median) | bias (median) | its noise (median) | bias / ‖ref‖ | env steps to ARS's final | ARS steps / those |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         reach = r.get("steps_to_ars_final")
@@ -111,7 +118,7 @@ def markdown(rows: list[dict]) -> str:
         fmt = lambda v: "" if not np.isfinite(v) else f"{v:.3g}"  # noqa: E731
         lines.append(f"| {r['task']} | {r['method']} | {r['H'] if r['H'] is not None else '–'} | {r['seeds']} | "
                      f"{r['iterations']:.0f} | {r['return_mean']:.1f} ± {r['return_std']:.1f} | {r['env_steps']:,.0f} | "
-                     f"{r['wall_clock_s']:.0f} | {fmt(r['grad_variance'])} | {fmt(r['grad_bias'])} | "
+                     f"{r['wall_clock_s']:.0f} | {fmt(r['grad_variance'])} | {fmt(r['grad_bias'])} | {fmt(r['grad_bias_error'])} | "
                      f"{fmt(r['grad_relative_bias'])} | {reach_s} | {ratio_s} |")
     return "\n".join(lines) + "\n"
 

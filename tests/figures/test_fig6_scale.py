@@ -25,7 +25,8 @@ def _fopg_rows(slope, seed, iterations=11):
         row = {"iteration": i, "env_steps": 100.0 * (i + 1), "eval_return": slope * (i + 1) + seed,
                "wall_time": 10.0 + 2.0 * i}
         if i % 5 == 0:
-            row.update(grad_total_variance=float(10 * slope + i), grad_bias=1.0 + i, grad_relative_bias=0.1)
+            row.update(grad_total_variance=float(10 * slope + i), grad_bias=1.0 + i, grad_relative_bias=0.1,
+                       grad_bias_se=3.0, grad_reference_se=4.0)
         rows.append(row)
     return rows
 
@@ -57,6 +58,7 @@ def test_table_reads_returns_budgets_gradient_log_and_sample_efficiency(runs):
     assert ca16["return_mean"] == pytest.approx(2.0 * 11 + 1.0) and ca16["return_std"] == pytest.approx(np.std([0, 1, 2]))
     assert ca16["wall_clock_s"] == pytest.approx(30.0)
     assert ca16["grad_variance"] == pytest.approx(25.0) and ca16["grad_bias"] == pytest.approx(6.0)  # medians of 20,25,30 / 1,6,11
+    assert ca16["grad_bias_error"] == pytest.approx(5.0)  # hypot(3, 4)
     # ARS's final mean is 21; the seed-mean FOPG curve is slope * steps / 100 + 1: it reaches 21 at 1000 steps
     # (slope 2) and 500 steps (slope 4); slope 1 ends at 12 and never reaches it
     assert ca16["steps_to_ars_final"] == pytest.approx(1000.0, rel=0.01)
