@@ -13,18 +13,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from pydojo.figures import fig6_scale  # noqa: E402
-from pydojo.figures.saved_runs import curve, final_value, load_runs, mean_and_spread, method_label, save_figure  # noqa: E402
+from pydojo.figures.saved_runs import (curve, final_value, load_runs, mean_and_spread, method_label,  # noqa: E402
+                                       save_figure, with_run_time)
 
 TASKS = ("hopper", "halfcheetah")
 VARIANTS = ("", "_constant", "_ars")
-
-
-def with_run_time(run: dict) -> dict:
-    """Adds ``run_time`` = wall_time − wall_time of iteration 0 to every row: runs of a sweep that share one
-    process (or the persistent cache) compile only in the first run, so the first iteration's wall-clock
-    is mostly compilation and differs between seeds; this is the comparable training time."""
-    start = run["metrics"][0]["wall_time"]
-    return {**run, "metrics": [{**r, "run_time": r["wall_time"] - start} for r in run["metrics"]]}
 
 
 def first_runs(runs: pathlib.Path, name: str) -> list[dict]:

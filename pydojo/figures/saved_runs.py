@@ -43,6 +43,14 @@ def method_label(config: dict) -> str:
     return f"{label}, smooth healthy bonus" if softness else label
 
 
+def with_run_time(run: dict) -> dict:
+    """Adds ``run_time`` = wall_time − wall_time of iteration 0 to every row: runs of a sweep that share one
+    process (or the persistent cache) compile only in the first run, so the first iteration's wall-clock
+    is mostly compilation and differs between seeds; this is the comparable training time."""
+    start = run["metrics"][0]["wall_time"]
+    return {**run, "metrics": [{**r, "run_time": r["wall_time"] - start} for r in run["metrics"]]}
+
+
 def group_by_method(runs: list[dict]) -> dict[str, list[dict]]:
     groups = defaultdict(list)
     for run in runs:

@@ -56,7 +56,7 @@ def test_table_reads_returns_budgets_gradient_log_and_sample_efficiency(runs):
     ca16 = rows[("contact-aware μ (eq. 7.1)", 16)]
     assert ca16["seeds"] == 3 and ca16["iterations"] == 11 and ca16["env_steps"] == 1100.0
     assert ca16["return_mean"] == pytest.approx(2.0 * 11 + 1.0) and ca16["return_std"] == pytest.approx(np.std([0, 1, 2]))
-    assert ca16["wall_clock_s"] == pytest.approx(30.0)
+    assert ca16["wall_clock_s"] == pytest.approx(30.0) and ca16["run_time_s"] == pytest.approx(20.0)
     assert ca16["grad_variance"] == pytest.approx(25.0) and ca16["grad_bias"] == pytest.approx(6.0)  # medians of 20,25,30 / 1,6,11
     assert ca16["grad_bias_error"] == pytest.approx(5.0)  # hypot(3, 4)
     # ARS's final mean is 21; the seed-mean FOPG curve is slope * steps / 100 + 1: it reaches 21 at 1000 steps
