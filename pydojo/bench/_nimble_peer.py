@@ -84,6 +84,15 @@ def gradient(world, cfg):
     return per_step[::-1]
 
 
+def installed_version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nimblephysics")
+    except PackageNotFoundError:
+        return "(version unknown)"
+
+
 def best_time(fn, repeats):
     fn()
     times = []
@@ -103,7 +112,7 @@ def main():
     bwd = best_time(lambda: gradient(world, cfg), cfg["repeats"])
     print(json.dumps({"steps_per_s": cfg["steps"] / fwd, "gradient_s": bwd, "forward_s": fwd,
                       "final_x": float(q[0]), "final_height": float(q[1]), "final_vx": float(v[0]),
-                      "gradient": grad, "version": getattr(nimble, "__version__", "0.10.52 (C++ module)")}))
+                      "gradient": grad, "version": installed_version()}))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """``python -m pydojo.bench engine [--quick]``: throughput of the hard-contact engine vs MJX and MuJoCo.
 
-For hopper, halfcheetah and ant (the registered environments' MJCF and timestep) at two batch
-sizes, prints: steps/s of ``pydojo.engine.step`` at μ_sc = 1e-8 and 1e-2 (jit(vmap) inside a
+For hopper, halfcheetah and ant (the registered environments' MJCF and timestep) at three batch
+sizes (1, 64, 256), prints: steps/s of ``pydojo.engine.step`` at μ_sc = 1e-8 and 1e-2 (jit(vmap) inside a
 ``lax.scan``), steps/s of MJX's own soft-contact ``mjx.step`` on the same model (Euler), MuJoCo's
 C ``mj_step`` in a serial loop, and the time of a reverse-mode gradient of a rollout (w.r.t. the
 controls) divided by the forward rollout's time. All numbers are measured in this one run;
@@ -221,7 +221,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if not args.mjx_timeout > 0:
         parser.error(f"--mjx-timeout must be > 0 s, got {args.mjx_timeout}")
-    batches = args.batches or ([1, 8] if args.quick else [1, 256])
+    batches = args.batches or ([1, 8] if args.quick else [1, 64, 256])
     steps = args.steps or (10 if args.quick else 50)
     grad_steps = args.grad_steps or (10 if args.quick else 100)
     header = (f"{'model':<12}{'batch':>6}{'ours mu=1e-8':>14}{'ours mu=1e-2':>14}{'mjx.step':>12}"

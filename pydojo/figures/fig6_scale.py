@@ -103,6 +103,9 @@ def table(runs: pathlib.Path) -> list[dict]:
             if horizon is not None and np.isfinite(ars_final):
                 row["steps_to_ars_final"] = steps_to_reach(group, ars_final)
                 row["ars_steps_ratio"] = ars_steps / row["steps_to_ars_final"]
+                # the reverse question (added after the first results): ARS's steps to this method's final return
+                row["ars_steps_to_this_final"] = steps_to_reach(ars, row["return_mean"])
+                row["ars_to_this_ratio"] = row["ars_steps_to_this_final"] / row["env_steps"]
             rows.append(row)
     return rows
 
@@ -110,18 +113,21 @@ def table(runs: pathlib.Path) -> list[dict]:
 def markdown(rows: list[dict]) -> str:
     """``table``'s rows as a Markdown table (the README's results table)."""
     head = ("| task | method | H | seeds | iterations | final return | env steps | wall-clock [s] | after it. 0 [s] | grad variance "
-            "(median) | bias (median) | its noise (median) | bias / ‖ref‖ | env steps to ARS's final | ARS steps / those |")
+            "(median) | bias (median) | its noise (median) | bias / ‖ref‖ | env steps to ARS's final | ARS steps / those | "
+            "ARS's steps to this final / these steps |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         reach = r.get("steps_to_ars_final")
         reach_s = "" if reach is None else ("not reached" if not np.isfinite(reach) else f"{reach:,.0f}")
         ratio = r.get("ars_steps_ratio")
         ratio_s = "" if ratio is None or not np.isfinite(ratio) else f"{ratio:.1f}×"
+        reverse = r.get("ars_to_this_ratio")
+        reverse_s = "" if reverse is None else ("not reached" if not np.isfinite(reverse) else f"{reverse:.1f}×")
         fmt = lambda v: "" if not np.isfinite(v) else f"{v:.3g}"  # noqa: E731
         lines.append(f"| {r['task']} | {r['method']} | {r['H'] if r['H'] is not None else '–'} | {r['seeds']} | "
                      f"{r['iterations']:.0f} | {r['return_mean']:.1f} ± {r['return_std']:.1f} | {r['env_steps']:,.0f} | "
                      f"{r['wall_clock_s']:.0f} | {r['run_time_s']:.0f} | {fmt(r['grad_variance'])} | {fmt(r['grad_bias'])} | {fmt(r['grad_bias_error'])} | "
-                     f"{fmt(r['grad_relative_bias'])} | {reach_s} | {ratio_s} |")
+                     f"{fmt(r['grad_relative_bias'])} | {reach_s} | {ratio_s} | {reverse_s} |")
     return "\n".join(lines) + "\n"
 
 

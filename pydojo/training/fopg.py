@@ -214,14 +214,14 @@ def train(run: RunSpec, run_dir: pathlib.Path, seed: int = 0, title: str = "", l
             row = dict(iteration=n, env_steps=env_steps, train_return=jnp.mean(jnp.sum(rewards, axis=1)),
                        model_return=info.get("model_return"), grad_norm=grad_norm, **fit_row,
                        **{f"psi_{i}": v for i, v in enumerate(psi)})
+            stop = over_budget(s, float(env_steps), float(state.wall_time + time.perf_counter() - tic))
             diagnose_time = 0.0
-            if s.diagnose.due(n, s.iterations) and not est.model_free:  # not counted in wall_time
-                t_diagnose = time.perf_counter()
+            if (s.diagnose.due(n, s.iterations) or (stop and s.diagnose.every > 0)) and not est.model_free:
+                t_diagnose = time.perf_counter()  # not counted in wall_time
                 row.update(gradient_terms(_estimate, _data_starts, est, policy, model, safe_true_env, buffer,
                                           jax.random.fold_in(k_eval, 1), s.diagnose))
                 diagnose_time = time.perf_counter() - t_diagnose
                 row["diagnose_time"] = diagnose_time
-            stop = over_budget(s, float(env_steps), float(state.wall_time + time.perf_counter() - tic - diagnose_time))
             if n % s.eval_every == 0 or n == s.iterations - 1 or stop:
                 row["eval_return"] = jnp.mean(jnp.sum(eval_fn(policy, safe_true_env, k_eval, jnp.zeros(()))[3], axis=1))
             wall = state.wall_time + (time.perf_counter() - tic - diagnose_time)

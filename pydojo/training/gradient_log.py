@@ -2,7 +2,7 @@
 
 Every ``fopg.diagnose.every`` iterations (0: off) the trainer calls ``gradient_terms`` with the current
 policy, the model f_ψ it trains through and the true system. It draws ``samples`` independent estimates
-of the trainer's own estimator (each from ``estimator.batch`` starts sampled from D, as in training) and
+of the trainer's own estimator (each from ``estimator.batch`` starts sampled from D, whatever ``fopg.starts``) and
 returns Fig. 4's statistics of them (``grad_total_variance``: Thm. 4.2's v_n, ``grad_mean_variance``),
 and their bias ``grad_bias`` = ‖E ĝ − g_ref‖ against a reference g_ref of the same objective (same H, γ,
 exploration noise, start distribution), the mean of ``reference_samples`` estimates on the true system
@@ -34,7 +34,7 @@ REFERENCES = ("exact", "lr")
 
 @dataclasses.dataclass(frozen=True)
 class DiagnoseSettings:
-    every: int = 0               # iterations between diagnostics (0: off); the last iteration is always diagnosed
+    every: int = 0               # iterations between diagnostics (0: off); the last one (or a budget's) is also diagnosed
     samples: int = 8             # estimates of the trainer's estimator (variance needs >= 2)
     reference: str = "exact"     # exact: the estimator through the true system; lr: likelihood ratio on it
     reference_batch: int = 64    # rollouts per likelihood-ratio reference estimate (reference: lr)

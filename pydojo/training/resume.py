@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 RESUME_MODES = ("auto", "restart")
 # keys that may differ between a run and its resume: they change how long it runs, not what an iteration does
-MAY_CHANGE = frozenset({"resume", "fopg.iterations", "diffop.iterations"})
+MAY_CHANGE = frozenset({"resume", "fopg.iterations", "diffop.iterations", "fopg.max_env_steps", "fopg.max_wall_time"})
 MAY_CHANGE_GROUPS = frozenset({"logger", "hydra"})  # where metrics are also sent, how jobs are launched
 # not train.log (Hydra has it open); the logger group's default outputs move with the record they view
 _RECORDS = ("config.yaml", "metrics.jsonl", "checkpoints", "figures", "metrics.csv", "tensorboard", "mlruns", "mlflow_run_id")

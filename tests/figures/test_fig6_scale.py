@@ -65,6 +65,9 @@ def test_table_reads_returns_budgets_gradient_log_and_sample_efficiency(runs):
     assert rows[("contact-aware μ (eq. 7.1)", 64)]["steps_to_ars_final"] == pytest.approx(500.0, rel=0.01)
     assert rows[("contact-aware μ (eq. 7.1)", 64)]["ars_steps_ratio"] == pytest.approx(5000.0 / 500.0, rel=0.01)
     assert np.isnan(rows[("μ → 0", 16)]["steps_to_ars_final"])
+    # the reverse: ARS's seed-mean curve is 4 * steps / 1000 + 1; it reaches μ → 0's final 12 at 2750 steps
+    assert rows[("μ → 0", 16)]["ars_to_this_ratio"] == pytest.approx(2750.0 / 1100.0, rel=0.01)
+    assert np.isnan(rows[("contact-aware μ (eq. 7.1)", 64)]["ars_to_this_ratio"])  # 45 is beyond ARS's 21
 
 
 @pytest.mark.timeout(120)
@@ -76,7 +79,7 @@ def test_figures_are_drawn_and_missing_runs_are_named(runs, tmp_path):
     table = (tmp_path / "out" / "fig6_scale_table.md").read_text().splitlines()
     # rows by H, then method: contact-aware 16, μ → 0 16, contact-aware 64, μ → 0 64, ARS
     assert len(table) == 2 + 5 and table[4].startswith("| hopper | contact-aware μ (eq. 7.1) | 64 | 3 | 11 | 45.0 ± 0.8 | 1,100 |")
-    assert "not reached" in table[3] and table[4].endswith(" | 10.0× |") and table[6].startswith("| hopper | ARS"), table
+    assert "not reached" in table[3] and table[4].endswith(" | 10.0× | not reached |") and table[6].startswith("| hopper | ARS"), table
     with pytest.raises(FileNotFoundError, match="fig6_scale"):
         fig6_scale.main(tmp_path / "out2", tmp_path / "empty")
 
