@@ -1,4 +1,5 @@
-"""Budgets (fopg.max_env_steps, fopg.max_wall_time) stop a run after the iteration that reaches them, and
+"""Budgets (fopg.max_env_steps, fopg.max_wall_time) stop a run after the iteration that reaches them (their bad
+values: test_fopg_trainer.py), and
 the gradient log (fopg.diagnose) measures the estimator's variance and bias against a reference on the true
 system (the exact model or likelihood ratio): unbiased where the model is the true system, biased where it is not."""
 import jax
@@ -24,21 +25,6 @@ BASE = ["experiment=fig5", "env=double_integrator", "+env.overrides.timestep=0.3
 def _cfg(overrides):
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         return compose("train", overrides=overrides)
-
-
-@pytest.mark.parametrize("override,message", [
-    (["fopg.max_env_steps=0"], "fopg.max_env_steps must be > 0 or null"),
-    (["fopg.max_wall_time=-5"], "fopg.max_wall_time must be > 0 or null"),
-    (["fopg.diagnose.samples=1"], "fopg.diagnose needs samples >= 2"),
-    (["fopg.diagnose.every=-1"], "fopg.diagnose.every must be >= 0"),
-    (["fopg.diagnose.reference=mc"], "fopg.diagnose.reference must be one of \\('exact', 'lr'\\)"),
-    (["+fopg.diagnose.bogus=1"], "unknown option\\(s\\) \\['bogus'\\] in fopg.diagnose; valid options:"),
-])
-@pytest.mark.timeout(120)
-def test_bad_budget_or_diagnose_settings_fail_before_any_work(tmp_path, override, message):
-    with pytest.raises(ValueError, match=message):
-        run(_cfg(BASE + override), tmp_path)
-    assert not (tmp_path / "metrics.jsonl").exists()
 
 
 @pytest.mark.timeout(300)

@@ -38,6 +38,12 @@ def _cfg(overrides):
     (["fopg.optimizer=rmsprop"], "fopg.optimizer must be one of \\('sgd', 'adam'\\), got 'rmsprop'"),
     (["fopg.model.healthy_softness=-0.1"], "fopg.model.healthy_softness must be >= 0"),
     (["fopg.model.healthy_softness=0.05"], "healthy_softness > 0 needs a locomotion environment"),
+    (["fopg.max_env_steps=0"], "fopg.max_env_steps must be > 0 or null"),
+    (["fopg.max_wall_time=-5"], "fopg.max_wall_time must be > 0 or null"),
+    (["fopg.diagnose.samples=1"], "fopg.diagnose needs samples >= 2"),
+    (["fopg.diagnose.every=-1"], "fopg.diagnose.every must be >= 0"),
+    (["fopg.diagnose.reference=mc"], "fopg.diagnose.reference must be one of \\('exact', 'lr'\\)"),
+    (["+fopg.diagnose.bogus=1"], "unknown option\\(s\\) \\['bogus'\\] in fopg.diagnose; valid options:"),
 ])
 def test_bad_config_fails_before_any_work(tmp_path, override, message):
     cfg = _cfg(BASE + override)
