@@ -7,8 +7,8 @@ with slacks s ≥ 0 and inequality multipliers z ≥ 0.
 Each iteration eliminates (ds, dz) from the Newton system of the barrier problem at μ, which
 leaves an LQ problem with Hessian W = ∇²_ζζ L + GᵀΣG + δI (Σ = z/s) that riccati.py solves
 in O(H). Nonconvexity: δ is raised (IPOPT's inertia-correction rule) until every
-R + BᵀPB is positive definite (IPOPT's rule but for its first ×100 increase; one retry per loop
-iteration, ``_step``; ``Stats.retries``).
+R + BᵀPB is positive definite (IPOPT's rule but for its first ×100 increase; each retry repeats only the
+backward recursion, ``riccati.solve_lq_inertia``; ``Stats.retries``).
 Globalisation: fraction-to-boundary plus a backtracking search that accepts a sufficient
 decrease of the barrier objective J − μΣlog s or of the constraint violation ‖c‖₁ (a filter
 holding the current iterate), and Armijo on the barrier objective once nearly feasible (IPOPT's
@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from pydojo.ocp.problem import OCP, Theta
-from pydojo.ocp.riccati import solve_lq
+from pydojo.ocp.riccati import solve_lq_inertia
 from pydojo.ocp.small import cols_dot, rows_dot, weighted_gram
 from pydojo.solver.results import RESULTS
 
@@ -58,9 +58,9 @@ class IPMOptions(eqx.Module):
 
 
 class Stats(eqx.Module):
-    """iterations: accepted steps; kkt_error: final (μ = 0) KKT error; regularization: the last accepted
-    step's Hessian shift; retries: iterations that only raised the shift (inertia correction; −1 from IPOPT,
-    which does not report it)."""
+    """iterations: accepted steps; kkt_error: final (μ = 0) KKT error; regularization: the last nonzero
+    Hessian shift of an accepted step; retries: factorizations that failed the inertia test and were repeated with
+    a larger shift (inertia correction; −1 from IPOPT, which does not report it)."""
 
     iterations: jax.Array
     kkt_error: jax.Array
@@ -100,24 +100,30 @@ def lagrangian(ocp: OCP, xs, us, lam, z, z_H, x_init, theta: Theta):
     )
 
 
-def stage_hessians(ocp: OCP, xs, us, lam, z, z_H, theta: Theta):
-    """Per-stage ∇²L blocks: (H, n+m, n+m) over (x_i, u_i) and (n, n) over x_H.
-
-    L is a sum of stage terms, so the Jacobian of the stacked stage gradients is block diagonal: one
-    linearization and n+m Hessian-vector products with the same unit vector at every stage give all blocks.
-    """
+def stage_hessian(ocp: OCP, theta: Theta, v, lam_next, z):
+    """∇²ℓ of one stage term ℓ(x, u) = c + λ_{i+1}ᵀf + zᵀg over v = (x_i, u_i): (n+m, n+m), one linearization
+    and n+m Hessian-vector products."""
     n = ocp.state_size
 
-    def ell(v, lam_next, zi):
+    def ell(v):
         xv, uv = v[:n], v[n:]
-        return ocp.c(xv, uv, theta.c) + jnp.vdot(lam_next, ocp.f(xv, uv, theta.f)) + jnp.vdot(zi, ocp.g(xv, uv))
+        return ocp.c(xv, uv, theta.c) + jnp.vdot(lam_next, ocp.f(xv, uv, theta.f)) + jnp.vdot(z, ocp.g(xv, uv))
 
+    _, hvp = jax.linearize(jax.grad(ell), v)
+    return jax.vmap(hvp)(jnp.eye(v.shape[-1])).T  # column j: ∇²ℓ e_j
+
+
+def terminal_hessian(ocp: OCP, theta: Theta, x, z_H):
+    """∇²(c_H + z_Hᵀg_H) at x_H: (n, n)."""
+    return jax.hessian(lambda x: ocp.c_H(x, theta.H) + jnp.vdot(z_H, ocp.g_H(x)))(x)
+
+
+def stage_hessians(ocp: OCP, xs, us, lam, z, z_H, theta: Theta):
+    """Per-stage ∇²L blocks: (H, n+m, n+m) over (x_i, u_i) and (n, n) over x_H (L is a sum of stage terms, so
+    its Hessian is block diagonal)."""
     stages = jnp.concatenate([xs[:-1], us], axis=-1)
-    _, hvp = jax.linearize(lambda v: jax.vmap(jax.grad(ell))(v, lam[1:], z), stages)
-    columns = jax.vmap(lambda e: hvp(jnp.broadcast_to(e, stages.shape)))(jnp.eye(stages.shape[-1]))
-    W = jnp.moveaxis(columns, 0, -1)  # W[h, :, j] = ∇²ℓ_h e_j
-    W_H = jax.hessian(lambda x: ocp.c_H(x, theta.H) + jnp.vdot(z_H, ocp.g_H(x)))(xs[-1])
-    return W, W_H
+    W = jax.vmap(lambda v, l, zi: stage_hessian(ocp, theta, v, l, zi))(stages, lam[1:], z)
+    return W, terminal_hessian(ocp, theta, xs[-1], z_H)
 
 
 def _constraints(ocp, xs, us, x_init, theta):
@@ -164,11 +170,12 @@ def _fraction_to_boundary(v, dv, tau):
 
 
 # ---- one Newton step ----------------------------------------------------------------
-def _newton_direction(ocp, v, x_init, theta, mu, reg, opts):
-    """The Newton step of the barrier problem at μ with the primal Hessian shifted by reg·I; ok is False
-    when the reduced Hessian is not positive definite (the caller then retries with a larger reg)."""
+def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
+    """The Newton step of the barrier problem at μ, the primal Hessian shifted by the smallest δ of IPOPT's
+    inertia-correction sequence that makes the reduced Hessian positive definite (``riccati.solve_lq_inertia``;
+    ``reg_last``: the last nonzero shift that worked). Returns (direction, shift, failed tries, singular, objective gradient); singular: the
+    shift would have to exceed reg_max (the direction is then void)."""
     xs, us, lam, s, z, s_H, z_H = v
-    n = ocp.state_size
     defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
     A, B = jax.vmap(jax.jacfwd(ocp.f, argnums=(0, 1)), (0, 0, None))(xs[:-1], us, theta.f)
     G = jax.vmap(jax.jacfwd(lambda x, u: ocp.g(x, u), argnums=(0, 1)))(xs[:-1], us)
@@ -177,40 +184,37 @@ def _newton_direction(ocp, v, x_init, theta, mu, reg, opts):
     W, W_H = stage_hessians(ocp, xs, us, lam, z, z_H, theta)
     sig, sig_H = z / s, z_H / s_H
     rp, rp_H = g + s, g_H + s_H
-    W = W + weighted_gram(G, sig) + reg * jnp.eye(W.shape[-1])
-    W_H = W_H + weighted_gram(G_H, sig_H) + reg * jnp.eye(n)
+    W = W + weighted_gram(G, sig)
+    W_H = W_H + weighted_gram(G_H, sig_H)
     gJx, gJu = jax.grad(ocp.objective, argnums=(0, 1))(xs, us, theta)
     q = jnp.concatenate([gJx[:-1], gJu], axis=-1) + cols_dot(G, mu / s + sig * rp)
     q_H = gJx[-1] + cols_dot(G_H, mu / s_H + sig_H * rp_H)
-    dx, du, lam_new, ok = solve_lq(W, q, W_H, q_H, A, B, defects)
+    dx, du, lam_new, shift, failures, singular = solve_lq_inertia(W, q, W_H, q_H, A, B, defects, reg_last,
+                                                                 opts.reg_init, opts.reg_max)
     Gdz = rows_dot(G, jnp.concatenate([dx[:-1], du], axis=-1))
     ds, ds_H = -rp - Gdz, -rp_H - rows_dot(G_H, dx[-1])
     dz, dz_H = mu / s - z - sig * ds, mu / s_H - z_H - sig_H * ds_H
-    return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), ok, (gJx, gJu)
+    return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), shift, failures, singular, (gJx, gJu)
 
 
 def _step(ocp, state, parts, x_init, theta, opts):
     """One iteration from iterate ``state[0]`` whose ``_kkt_parts`` are ``parts``.
 
-    Inertia correction runs through the main loop rather than a loop of its own: when the reduced Hessian
-    at the current regularization ``reg_try`` is not positive definite the iterate stays, and the next
-    iteration retries with a larger one at the same μ: 0, then reg_last/3 (reg_last: the last nonzero shift
-    that worked) or reg_init, then ×8; the solve is singular when the next shift would exceed reg_max.
-    That is IPOPT's rule (δ_0, κ⁻ = 1/3, κ⁺ = 8) except that IPOPT's first increase ever is ×100: on the
-    quadrotor benchmark's batch ×100 took 19.1 / 23 accepted steps and 24.1 / 33 iterations in all (mean /
-    max) against 18.8 / 22 and 28.8 / 32, and a batch runs to its maximum. Under ``vmap`` a retry costs one
-    member one iteration while the others step, instead of holding the whole batch in a nested loop of
-    recursions (the two measured the same on the DiffOP benchmark). ``it`` counts accepted steps only.
-    Returns (state, accepted).
+    The inertia correction (``riccati.solve_lq_inertia``) tries the shifts 0, then reg_last/3 (reg_last: the
+    last nonzero shift that worked) or reg_init, then ×8, repeating only the backward Riccati recursion on this
+    iterate's derivatives; the solve is singular when the next shift would exceed reg_max. That is IPOPT's rule
+    (δ_0, κ⁻ = 1/3, κ⁺ = 8) except that IPOPT's first increase ever is ×100: on the quadrotor benchmark's batch
+    ×100 took 19.1 / 23 accepted steps (mean / max) against 18.8 / 22. Under ``vmap`` the retries of the batch
+    run in the same recursion, lanes that succeeded keeping their gains. Returns (state, accepted).
     """
-    v, mu, reg_last, reg_try, it, _ = state
+    v, mu, reg_last, it, _, retries = state
     xs, us, lam, s, z, s_H, z_H = v
-    retry = reg_try > 0
     kkt_mu = _kkt_error(parts, v, mu)
     # Fiacco–McCormick: shrink μ once the barrier problem is solved to 10 μ.
-    shrink = ~retry & (kkt_mu <= 10.0 * mu)
+    shrink = kkt_mu <= 10.0 * mu
     mu = jnp.where(shrink, jnp.maximum(opts.tol / 10, jnp.minimum(0.2 * mu, mu**1.5)), mu)
-    d, ok, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_try, opts)
+    d, shift, failures, singular, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts)
+    ok = ~singular
     dx, du, dlam, ds, dz, ds_H, dz_H = d
     a_p = jnp.minimum(_fraction_to_boundary(s, ds, opts.tau), _fraction_to_boundary(s_H, ds_H, opts.tau))
     a_d = jnp.minimum(_fraction_to_boundary(z, dz, opts.tau), _fraction_to_boundary(z_H, dz_H, opts.tau))
@@ -236,10 +240,7 @@ def _step(ocp, state, parts, x_init, theta, opts):
     a, _ = jax.lax.while_loop(reject, lambda c: (0.5 * c[0], c[1] + 1), (a_p, jnp.array(0)))
     stepped = (xs + a * dx, us + a * du, lam + a * dlam, s + a * ds, z + a_d * dz, s_H + a * ds_H, z_H + a_d * dz_H)
     v = jax.tree_util.tree_map(lambda new, old: jnp.where(ok, new, old), stepped, v)
-    next_try = jnp.where(retry, 8.0 * reg_try,
-                         jnp.where(reg_last > 0, jnp.maximum(reg_last / 3, 1e-20), opts.reg_init))
-    singular = ~ok & (next_try > opts.reg_max)  # the next shift would leave [reg_init, reg_max]
-    state = (v, mu, jnp.where(ok & (reg_try > 0), reg_try, reg_last), jnp.where(ok, 0.0, next_try), it + ok, singular)
+    state = (v, mu, jnp.where(ok & (shift > 0), shift, reg_last), it + ok, singular, retries + failures)
     return state, ok
 
 
@@ -265,25 +266,25 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
     v0 = _initial(ocp, x_init, theta, warm, mu0)
 
     def not_done(carry):
-        (v, mu, reg, reg_try, it, singular), parts, n_acceptable, _ = carry
+        (v, mu, reg, it, singular, _), parts, n_acceptable = carry
         err = _kkt_error(parts, v, 0.0)
         finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
         return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular & ~_acceptable(n_acceptable)
 
     def step(carry):
-        state, parts, n_acceptable, trips = carry
+        state, parts, n_acceptable = carry
         state, accepted = _step(ocp, state, parts, x_init, theta, opts)
         parts = _kkt_parts(ocp, state[0], x_init, theta)
         err = _kkt_error(parts, state[0], 0.0)
         counted = jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
-        return state, parts, jnp.where(accepted, counted, n_acceptable), trips + 1
+        return state, parts, jnp.where(accepted, counted, n_acceptable)
 
     def _acceptable(n_acceptable):
         return (opts.acceptable_iter > 0) & (n_acceptable >= opts.acceptable_iter)
 
-    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False)),
-            _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0), jnp.asarray(0))
-    (v, mu, reg, _, it, singular), parts, n_acceptable, trips = jax.lax.while_loop(not_done, step, init)
+    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False), jnp.asarray(0, jnp.int32)),
+            _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0))
+    (v, mu, reg, it, singular, retries), parts, n_acceptable = jax.lax.while_loop(not_done, step, init)
     err, primal = _kkt_error(parts, v, 0.0), parts[1]
     finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v])) & jnp.isfinite(err)
     result = jnp.where(
@@ -292,4 +293,4 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
                   jnp.where((err <= opts.tol) | _acceptable(n_acceptable), RESULTS.successful,
                             jnp.where(primal > 1e-6, RESULTS.infeasible, RESULTS.max_iterations_reached))))
     xs, us, lam, s, z, s_H, z_H = v
-    return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg, trips - it))
+    return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg, retries))

@@ -1,47 +1,56 @@
 """Riccati recursion for the equality-constrained LQ subproblem of one interior-point step.
 
-    min_{dx, du}  Σ_i ½ [dx;du]ᵀ W_i [dx;du] + [q_x; q_u]ᵀ[dx;du] + ½ dx_Hᵀ W_H dx_H + q_Hᵀ dx_H
+    min_{dx, du}  Σ_i ½ [dx;du]ᵀ (W_i + δI) [dx;du] + [q_x; q_u]ᵀ[dx;du] + ½ dx_Hᵀ (W_H + δI) dx_H + q_Hᵀ dx_H
     s.t.          dx_0 = d_0,   dx_{i+1} = A_i dx_i + B_i du_i + d_{i+1}.
 
-One backward and one forward ``lax.scan``: the cost is O(H (n + m)³). The products are
-``pydojo.ocp.small``'s (fused multiply-sums, faster than XLA:CPU's small batched dots). The costates of the
-solution are the new dynamics multipliers λ⁺_i = P_i dx_i + p_i (the multipliers of
-``x_init − x_0`` and ``f(x_i, u_i) − x_{i+1}`` in the Lagrangian convention of ipm.py).
-``ok`` is False when some R_i + B_iᵀP_{i+1}B_i is not positive definite (inertia test:
-the reduced Hessian is then not positive definite and the caller regularises).
+One backward and one forward ``lax.scan``: the cost is O(H (n + m)³). The costates of the solution are the
+new dynamics multipliers λ⁺_i = P_i dx_i + p_i (the multipliers of ``x_init − x_0`` and ``f(x_i, u_i) − x_{i+1}``
+in the Lagrangian convention of ipm.py). ``ok`` is False when some R_i + B_iᵀP_{i+1}B_i + δI is not positive
+definite (inertia test: the reduced Hessian is then not positive definite and the caller raises δ).
 
-The m × m factorization of each stage is unrolled into scalar operations for m ≤ UNROLL_MAX
-(the control sizes of the tasks are 1–4): under ``vmap`` that is a few dozen elementwise
-operations over the batch instead of one LAPACK call per problem.
+**Lanes.** The recursion is written once, for a batch of problems stored *batch-last* ("lanes": every array
+carries a trailing axis of the batch, ``pydojo.ocp.small``'s ``lane_*`` products). A single problem is one lane;
+under ``vmap`` a ``custom_vmap`` rule moves the batch axis to the end instead of letting JAX batch the scans
+batch-first. Every product of the recursion is then an elementwise multiply-sum whose innermost, contiguous axis
+is the batch.
+
+**Inertia correction** (``solve_lq_inertia``) runs inside the same lanes: it repeats only the backward recursion
+with a larger δ (IPOPT's rule, see ``_lanes_solve_inertia``), so a retry costs one recursion, not one
+interior-point iteration.
+
+The m × m factorization of each stage is unrolled into scalar operations for m ≤ UNROLL_MAX (the control sizes
+of the tasks are 1–4): a few dozen elementwise operations over the lanes instead of one LAPACK call per problem.
 """
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
-from pydojo.ocp.small import mm, tmm
+from pydojo.ocp.small import lane_mm, lane_tmm, lane_transpose
 
 UNROLL_MAX = 8
 
 
 def _sym(M):
-    return 0.5 * (M + M.T)
+    return 0.5 * (M + lane_transpose(M))
 
 
 def _cholesky_solve_unrolled(S, R):
-    """S⁻¹R for a symmetric S (m, m), R (m, k), by a Cholesky factorization written out entry by entry.
+    """S⁻¹R for a symmetric S (m, m, ...), R (m, k, ...), by a Cholesky factorization written out entry by entry
+    (the trailing axes, lanes or none, are carried elementwise).
 
     Returns (S⁻¹R, ok); ok is False when a pivot is not positive (S not positive definite).
     """
     m = S.shape[0]
     L = [[None] * m for _ in range(m)]
-    ok = jnp.array(True)
+    zero = jnp.zeros(S.shape[2:], S.dtype)
+    ok = jnp.ones(S.shape[2:], bool)
     for j in range(m):
-        pivot = S[j, j] - sum((L[j][k] ** 2 for k in range(j)), start=jnp.zeros((), S.dtype))
+        pivot = S[j, j] - sum((L[j][k] ** 2 for k in range(j)), start=zero)
         ok = ok & (pivot > 0)
         L[j][j] = jnp.sqrt(jnp.where(pivot > 0, pivot, jnp.nan))
         for i in range(j + 1, m):
-            L[i][j] = (S[i, j] - sum((L[i][k] * L[j][k] for k in range(j)), start=jnp.zeros((), S.dtype))) / L[j][j]
+            L[i][j] = (S[i, j] - sum((L[i][k] * L[j][k] for k in range(j)), start=zero)) / L[j][j]
     y = [None] * m
     for i in range(m):
         y[i] = (R[i] - sum((L[i][k] * y[k] for k in range(i)), start=jnp.zeros_like(R[i]))) / L[i][i]
@@ -52,48 +61,131 @@ def _cholesky_solve_unrolled(S, R):
 
 
 def _cholesky_solve(S, R):
+    """Lanes: S (m, m, L), R (m, k, L) -> (S⁻¹R (m, k, L), ok (L,))."""
     if S.shape[0] <= UNROLL_MAX:
         return _cholesky_solve_unrolled(S, R)
+    S, R = jnp.moveaxis(S, -1, 0), jnp.moveaxis(R, -1, 0)
     L = jnp.linalg.cholesky(S)
-    return jax.scipy.linalg.cho_solve((L, True), R), jnp.all(jnp.isfinite(L))
+    x = jax.scipy.linalg.cho_solve((L, True), R)
+    return jnp.moveaxis(x, 0, -1), jnp.all(jnp.isfinite(L), axis=(-2, -1))
 
 
-def solve_lq(W, q, W_H, q_H, A, B, d):
-    """W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n), B (H, n, m), d (H+1, n).
+def _backward(W, q, W_H, q_H, A, B, d, shift):
+    """Lanes: W (H, n+m, n+m, L), q (H, n+m, L), W_H (n, n, L), q_H (n, L), A (H, n, n, L), B (H, n, m, L),
+    d (H+1, n, L), shift δ (L,). Returns the gains K (H, m, n, L), k (H, m, L), the cost-to-go P_0..P_H and
+    p_0..p_H, and ok (L,)."""
+    n, m = B.shape[1], B.shape[2]
+    eye_n, eye_m = jnp.eye(n)[..., None] * shift, jnp.eye(m)[..., None] * shift
 
-    Returns (dx (H+1, n), du (H, m), lam (H+1, n), ok).
-    """
-    n = A.shape[-1]
-
-    def backward(carry, stage):
+    def step(carry, stage):
         P, p = carry
         Wi, qi, Ai, Bi, di = stage
-        Qxx, Qxu, Quu = Wi[:n, :n], Wi[:n, n:], Wi[n:, n:]
-        pd = p + mm(P, di)
-        PA, PB = mm(P, Ai), mm(P, Bi)
-        Hxx = Qxx + tmm(Ai, PA)
-        Hux = Qxu.T + tmm(Bi, PA)
-        Huu = _sym(Quu + tmm(Bi, PB))
-        hx = qi[:n] + tmm(Ai, pd)
-        hu = qi[n:] + tmm(Bi, pd)
+        Qxx, Qxu, Quu = Wi[:n, :n] + eye_n, Wi[:n, n:], Wi[n:, n:] + eye_m
+        # P is symmetric: P·X as Pᵀ·X, a sum over the leading axis (XLA:CPU's faster reduction here)
+        pd = p + lane_tmm(P, di)
+        PA, PB = lane_tmm(P, Ai), lane_tmm(P, Bi)
+        Hxx = Qxx + lane_tmm(Ai, PA)
+        Hux = lane_transpose(Qxu) + lane_tmm(Bi, PA)
+        Huu = _sym(Quu + lane_tmm(Bi, PB))
+        hx = qi[:n] + lane_tmm(Ai, pd)
+        hu = qi[n:] + lane_tmm(Bi, pd)
         Kk, ok = _cholesky_solve(Huu, jnp.concatenate([Hux, hu[:, None]], axis=1))
         K, k = -Kk[:, :n], -Kk[:, n]
-        P_new = _sym(Hxx + tmm(Hux, K))
-        p_new = hx + tmm(Hux, k)
-        return (P_new, p_new), (K, k, P, p, ok)
+        return (_sym(Hxx + lane_tmm(Hux, K)), hx + lane_tmm(Hux, k)), (K, k, P, p, ok)
 
     (P0, p0), (K, k, P_next, p_next, ok) = jax.lax.scan(
-        backward, (_sym(W_H), q_H), (W, q, A, B, d[1:]), reverse=True
-    )
+        step, (_sym(W_H + eye_n), q_H), (W, q, A, B, d[1:]), reverse=True)
+    P = jnp.concatenate([P0[None], P_next], axis=0)
+    p = jnp.concatenate([p0[None], p_next], axis=0)
+    return (K, k, P, p), jnp.all(ok, axis=0)
 
-    def forward(dx, stage):
+
+def _forward(gains, A, B, d):
+    """Lanes: the rollout of the gains and the costates λ⁺_i = P_i dx_i + p_i."""
+    K, k, P, p = gains
+
+    def step(dx, stage):
         Ki, ki, Ai, Bi, di = stage
-        du = mm(Ki, dx) + ki
-        return mm(Ai, dx) + mm(Bi, du) + di, (dx, du)
+        du = lane_mm(Ki, dx) + ki
+        return lane_mm(Ai, dx) + lane_mm(Bi, du) + di, (dx, du)
 
-    dx_H, (dx, du) = jax.lax.scan(forward, d[0], (K, k, A, B, d[1:]))
+    dx_H, (dx, du) = jax.lax.scan(step, d[0], (K, k, A, B, d[1:]))
     dxs = jnp.concatenate([dx, dx_H[None]], axis=0)
-    P_all = jnp.concatenate([P0[None], P_next], axis=0)  # P_0 .. P_H
-    p_all = jnp.concatenate([p0[None], p_next], axis=0)
-    lam = jnp.sum(P_all * dxs[:, None, :], axis=-1) + p_all
-    return dxs, du, lam, jnp.all(ok)
+    lam = jnp.sum(P * dxs[:, None], axis=2) + p
+    return dxs, du, lam
+
+
+def _lanes_solve(W, q, W_H, q_H, A, B, d, shift):
+    gains, ok = _backward(W, q, W_H, q_H, A, B, d, shift)
+    return (*_forward(gains, A, B, d), ok)
+
+
+def _lanes_solve_inertia(W, q, W_H, q_H, A, B, d, last, reg_init, reg_max):
+    """δ = 0 first; after a failure δ = max(last/3, 1e-20) where a previous step needed a shift (``last`` > 0),
+    else reg_init; then ×8 until the inertia is right or the next δ would exceed reg_max (singular). Only when
+    some lane fails is the backward recursion repeated, for the lanes still failing; lanes that succeeded keep
+    their gains."""
+    args = (W, q, W_H, q_H, A, B, d)
+    zeros = jnp.zeros_like(last)
+    gains, ok = _backward(*args, zeros)
+    none = jnp.zeros(last.shape, bool)
+
+    def pending(carry):
+        _, _, done, singular, _ = carry
+        return jnp.any(~done & ~singular)
+
+    def attempt(carry):
+        shift, failures, done, singular, gains = carry
+        raised = jnp.where(shift > 0, 8.0 * shift, jnp.where(last > 0, jnp.maximum(last / 3, 1e-20), reg_init))
+        singular = singular | (~done & (raised > reg_max))
+        trying = ~done & ~singular
+        shift = jnp.where(trying, raised, shift)
+        new, ok = _backward(*args, shift)
+        take = trying & ok
+        gains = jax.tree_util.tree_map(lambda old, g: jnp.where(take, g, old), gains, new)
+        return shift, failures + (trying & ~ok), done | take, singular, gains
+
+    def retry(_):
+        return jax.lax.while_loop(pending, attempt, (zeros, (~ok).astype(jnp.int32), ok, none, gains))
+
+    shift, failures, _, singular, gains = jax.lax.cond(
+        jnp.all(ok), lambda _: (zeros, jnp.zeros(last.shape, jnp.int32), ok, none, gains), retry, None)
+    return (*_forward(gains, A, B, d), shift, failures, singular)
+
+
+def _batchable(lanes_fn, args):
+    """Call ``lanes_fn(*args)`` (args: pytrees of arrays) on one problem (one lane) or, under vmap, on the batch
+    moved to the lanes axis."""
+    leaves, tree = jax.tree_util.tree_flatten(args)
+
+    def run(moved):
+        return lanes_fn(*jax.tree_util.tree_unflatten(tree, moved))
+
+    def one(*a):
+        return jax.tree_util.tree_map(lambda x: x[..., 0], run([x[..., None] for x in a]))
+
+    core = jax.custom_batching.custom_vmap(one)
+
+    @core.def_vmap
+    def _rule(axis_size, in_batched, *a):
+        a = [x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)) for x, b in zip(a, in_batched)]
+        out = jax.tree_util.tree_map(lambda x: jnp.moveaxis(x, -1, 0), run([jnp.moveaxis(x, 0, -1) for x in a]))
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    return core(*leaves)
+
+
+def solve_lq(W, q, W_H, q_H, A, B, d, shift=0.0):
+    """W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n), B (H, n, m), d (H+1, n); the Hessian
+    blocks shifted by ``shift``·I. Returns (dx (H+1, n), du (H, m), lam (H+1, n), ok). vmap-able (lanes)."""
+    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, shift))
+    return _batchable(_lanes_solve, args)
+
+
+def solve_lq_inertia(W, q, W_H, q_H, A, B, d, last_shift, reg_init: float, reg_max: float):
+    """``solve_lq`` with IPOPT's inertia correction (``_lanes_solve_inertia``); ``last_shift``: the last nonzero
+    shift that worked (0: none yet). Returns (dx, du, lam, shift, failures, singular): the shift of the solution,
+    the number of failed factorizations, and whether the shift would have to exceed reg_max (dx, du, lam are then
+    not a solution)."""
+    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, last_shift))
+    return _batchable(lambda *a: _lanes_solve_inertia(*a, reg_init, reg_max), args)

@@ -5,6 +5,7 @@ loops into a batched matrix product that costs 2–4× a fused elementwise multi
 same product (measured with jaxlib 0.10.1 at batch 64: the quadrotor's 13 × 13 Riccati step, the
 (H, n_g, n+m) products GᵀΣG). Both compute the same sums; only the order of the additions can differ.
 The matrix product itself is the contact solver's ``pydojo.solver.linalg.small_matmul`` (same reason).
+The ``lane_*`` products are the same for a batch stored batch-last (the Riccati recursion's layout).
 """
 from __future__ import annotations
 
@@ -47,3 +48,23 @@ def sandwich(X, D, Y):
     """X D Yᵀ per leading index: X (..., p, i), D (..., i, j), Y (..., q, j) -> (..., p, q)."""
     XD = small_matmul(X, D)
     return jnp.sum(XD[..., :, None, :] * Y[..., None, :, :], axis=-1)
+
+
+# ---- lanes: the same products for a batch stored batch-last (a trailing axis of problems; pydojo.ocp.riccati)
+def lane_mm(a, b):
+    """a @ b per lane: a (i, k, L) and b (k, j, L) or (k, L)."""
+    if b.ndim == 2:
+        return jnp.sum(a * b[None, :, :], axis=1)
+    return jnp.sum(a[:, :, None, :] * b[None, :, :, :], axis=1)
+
+
+def lane_tmm(a, b):
+    """aᵀ @ b per lane: a (k, i, L) and b (k, j, L) or (k, L)."""
+    if b.ndim == 2:
+        return jnp.sum(a * b[:, None, :], axis=0)
+    return jnp.sum(a[:, :, None, :] * b[:, None, :, :], axis=0)
+
+
+def lane_transpose(a):
+    """aᵀ per lane: a (i, j, L) -> (j, i, L)."""
+    return jnp.swapaxes(a, 0, 1)
