@@ -79,3 +79,70 @@ def test_unrolled_factorization_equals_lapack_under_vmap():
     S_bad = S.at[3, 2, 2].set(-1.0)  # a negative diagonal entry: not positive definite
     ok_bad = jax.jit(jax.vmap(riccati._cholesky_solve_unrolled))(S_bad, rhs)[1]
     assert not bool(ok_bad[3]) and bool(jnp.all(jnp.delete(ok_bad, 3)))
+
+
+@pytest.mark.timeout(120)
+def test_a_vmapped_solve_runs_in_lanes_and_equals_single_solves():
+    """Under vmap the recursion runs batch-last (riccati._batchable); each problem's solution is the one it has
+    alone, with batched and shared arguments mixed, and under a vmap of a vmap."""
+    rng = np.random.default_rng(3)
+    lqs = [_random_lq(rng, H=6, n=4, m=2) for _ in range(6)]
+    stacked = {k: np.stack([lq[k] for lq in lqs]) for k in lqs[0]}
+    shared_A = lqs[0]["A"]  # one A for all: an unbatched argument
+    batched = jax.jit(jax.vmap(lambda W, q, W_H, q_H, B, d: riccati.solve_lq(W, q, W_H, q_H, shared_A, B, d)))
+    out = batched(*(stacked[k] for k in ("W", "q", "W_H", "q_H", "B", "d")))
+    for i, lq in enumerate(lqs):
+        single = dict(lq, A=shared_A)
+        dx_ref, du_ref, lam_ref = _dense(single)
+        np.testing.assert_allclose(out[0][i], dx_ref, atol=1e-10 * max(1.0, np.max(np.abs(lam_ref))))
+        np.testing.assert_allclose(out[1][i], du_ref, atol=1e-10 * max(1.0, np.max(np.abs(lam_ref))))
+        np.testing.assert_allclose(out[2][i], lam_ref, atol=1e-10 * max(1.0, np.max(np.abs(lam_ref))))
+    nested = jax.jit(jax.vmap(jax.vmap(riccati.solve_lq)))(
+        *(stacked[k].reshape((2, 3) + stacked[k].shape[1:]) for k in ("W", "q", "W_H", "q_H", "A", "B", "d")))
+    for i, lq in enumerate(lqs):
+        np.testing.assert_allclose(nested[0][i // 3, i % 3], _dense(lq)[0], atol=1e-9)
+    assert bool(jnp.all(nested[3]))
+
+
+def _shift_sequence(last, reg_init, count):
+    """IPOPT's inertia-correction shifts as pydojo uses them: 0, then last/3 (or reg_init), then ×8."""
+    shifts, shift = [0.0], (max(last / 3, 1e-20) if last > 0 else reg_init)
+    for _ in range(count):
+        shifts.append(shift)
+        shift *= 8.0
+    return shifts
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("last", [0.0, 0.6])
+def test_inertia_correction_takes_the_first_shift_that_works_per_problem(last):
+    """A batch of a convex LQ, two with an indefinite stage (needing different shifts) and one whose shift would
+    pass reg_max: each lane gets the first shift of the sequence whose recursion passes the inertia test (found
+    here by solving with every shift), the solution at that shift, and its count of failed tries; the last one
+    is singular, not silently solved."""
+    rng = np.random.default_rng(11)
+    lqs = [_random_lq(rng, H=5, n=3, m=2, indefinite_stage=s) for s in (None, 1, 3, 2)]
+    lqs[2]["W"][3, 3:, 3:] -= 5e3 * np.eye(2)   # more negative curvature than lqs[1]: a larger shift
+    lqs[3]["W"][2, 3:, 3:] -= 1e9 * np.eye(2)   # past reg_max
+    reg_init, reg_max = 1e-4, 1e6
+    keys = ("W", "q", "W_H", "q_H", "A", "B", "d")
+    stacked = [np.stack([lq[k] for lq in lqs]) for k in keys]
+    solve = jax.jit(jax.vmap(lambda *a: riccati.solve_lq_inertia(*a, reg_init, reg_max)))
+    dx, du, lam, shift, failures, singular = solve(*stacked, np.full(len(lqs), last))
+    one = jax.jit(riccati.solve_lq)
+    for i, lq in enumerate(lqs):
+        tried = _shift_sequence(last, reg_init, 40)
+        works = [s for s in tried if s <= reg_max and bool(one(*(lq[k] for k in keys), s)[3])]
+        if i == 3:
+            assert not works and bool(singular[i])
+            assert int(failures[i]) == sum(s <= reg_max for s in tried)
+            continue
+        expected = works[0]
+        assert not bool(singular[i]) and float(shift[i]) == expected
+        assert int(failures[i]) == tried.index(expected)
+        ref = one(*(lq[k] for k in keys), expected)
+        np.testing.assert_allclose(dx[i], ref[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(du[i], ref[1], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(lam[i], ref[2], rtol=1e-12, atol=1e-12)
+    assert int(failures[0]) == 0 and float(shift[0]) == 0.0
+    assert int(failures[2]) > int(failures[1]) > 0
