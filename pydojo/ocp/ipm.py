@@ -16,6 +16,8 @@ switching rule). μ follows IPOPT's monotone (Fiacco–McCormick) rule. Outcomes
 """
 from __future__ import annotations
 
+from functools import partial
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -23,6 +25,7 @@ import jax.numpy as jnp
 from pydojo.ocp.problem import OCP, Theta
 from pydojo.ocp.riccati import solve_lq_inertia
 from pydojo.ocp.small import cols_dot, rows_dot, weighted_gram
+from pydojo.solver import batch_tail
 from pydojo.solver.results import RESULTS
 
 
@@ -32,7 +35,9 @@ class IPMOptions(eqx.Module):
     tau: fraction to the boundary; reg_init/reg_max: inertia-correction range;
     acceptable_tol, acceptable_iter: IPOPT's "solved to acceptable level" — stop with success
     once the KKT error has stayed ≤ acceptable_tol for acceptable_iter consecutive iterations
-    (a solve whose error stagnates just above ``tol`` at the round-off floor; 0 disables)."""
+    (a solve whose error stagnates just above ``tol`` at the round-off floor; 0 disables);
+    tail_fraction: a vmapped batch of B ≥ 16 runs together until at most ⌈tail_fraction·B⌉ solves still iterate,
+    which finish as a batch of that size (1 disables; ``pydojo.solver.batch_tail``)."""
 
     tol: float = eqx.field(static=True, default=1e-10)
     mu_init: float = eqx.field(static=True, default=1e-1)
@@ -44,6 +49,7 @@ class IPMOptions(eqx.Module):
     reg_max: float = eqx.field(static=True, default=1e12)
     acceptable_tol: float = eqx.field(static=True, default=1e-6)
     acceptable_iter: int = eqx.field(static=True, default=15)
+    tail_fraction: float = eqx.field(static=True, default=0.125)
 
     def __check_init__(self):
         if not (self.tol > 0 and self.mu_init > 0 and self.warm_mu > 0):
@@ -53,6 +59,8 @@ class IPMOptions(eqx.Module):
         if not self.acceptable_tol >= self.tol or self.acceptable_iter < 0:
             raise ValueError(f"IPMOptions: need acceptable_tol >= tol and acceptable_iter >= 0, got "
                              f"{self.acceptable_tol}, {self.acceptable_iter}")
+        if isinstance(self.tail_fraction, bool) or not 0.0 < self.tail_fraction <= 1.0:
+            raise ValueError(f"IPMOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction}")
         if not 0.0 < self.tau < 1.0:
             raise ValueError(f"IPMOptions: tau must be in (0, 1), got {self.tau}")
 
@@ -259,39 +267,70 @@ def _initial(ocp, x_init, theta, warm, mu0):
     return (xs, us, lam, s, mu0 / s, s_H, mu0 / s_H)
 
 
-def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm: Solution | None = None) -> Solution:
-    """Solve eq. (1) from ``x_init`` (n,). ``warm``: previous Solution (Step mode). vmap over x_init."""
-    theta = ocp.check_theta(theta)
-    x_init = ocp.check_state(x_init)
+def _start(ocp, opts, x_init, theta, warm):
     mu0 = opts.mu_init if warm is None else opts.warm_mu
     v0 = _initial(ocp, x_init, theta, warm, mu0)
-
-    def not_done(carry):
-        (v, mu, reg, it, singular, _), parts, n_acceptable = carry
-        err = _kkt_error(parts, v, 0.0)
-        finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
-        return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular & ~_acceptable(n_acceptable)
-
-    def step(carry):
-        state, parts, n_acceptable = carry
-        state, accepted = _step(ocp, state, parts, x_init, theta, opts)
-        parts = _kkt_parts(ocp, state[0], x_init, theta)
-        err = _kkt_error(parts, state[0], 0.0)
-        counted = jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
-        return state, parts, jnp.where(accepted, counted, n_acceptable)
-
-    def _acceptable(n_acceptable):
-        return (opts.acceptable_iter > 0) & (n_acceptable >= opts.acceptable_iter)
-
-    init = ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False), jnp.asarray(0, jnp.int32)),
+    return ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False), jnp.asarray(0, jnp.int32)),
             _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0))
-    (v, mu, reg, it, singular, retries), parts, n_acceptable = jax.lax.while_loop(not_done, step, init)
+
+
+def _acceptable(opts, n_acceptable):
+    return (opts.acceptable_iter > 0) & (n_acceptable >= opts.acceptable_iter)
+
+
+def _active(opts, carry):
+    (v, mu, reg, it, singular, _), parts, n_acceptable = carry
+    err = _kkt_error(parts, v, 0.0)
+    finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v]))
+    return (err > opts.tol) & (it < opts.max_iter) & finite & ~singular & ~_acceptable(opts, n_acceptable)
+
+
+def _advance(ocp, opts, x_init, theta, carry):
+    state, parts, n_acceptable = carry
+    state, accepted = _step(ocp, state, parts, x_init, theta, opts)
+    parts = _kkt_parts(ocp, state[0], x_init, theta)
+    err = _kkt_error(parts, state[0], 0.0)
+    counted = jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
+    return state, parts, jnp.where(accepted, counted, n_acceptable)
+
+
+def _finish(opts, carry) -> Solution:
+    (v, mu, reg, it, singular, retries), parts, n_acceptable = carry
     err, primal = _kkt_error(parts, v, 0.0), parts[1]
     finite = jnp.all(jnp.asarray([jnp.all(jnp.isfinite(a)) for a in v])) & jnp.isfinite(err)
     result = jnp.where(
         ~finite, RESULTS.nonfinite,
         jnp.where(singular, RESULTS.singular_linear_system,
-                  jnp.where((err <= opts.tol) | _acceptable(n_acceptable), RESULTS.successful,
+                  jnp.where((err <= opts.tol) | _acceptable(opts, n_acceptable), RESULTS.successful,
                             jnp.where(primal > 1e-6, RESULTS.infeasible, RESULTS.max_iterations_reached))))
     xs, us, lam, s, z, s_H, z_H = v
     return Solution(xs, us, lam, s, z, s_H, z_H, result, Stats(it, err, reg, retries))
+
+
+def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm: Solution | None = None) -> Solution:
+    """Solve eq. (1) from ``x_init`` (n,). ``warm``: previous Solution (Step mode). vmap over x_init (and θ, warm):
+    a vmapped batch of B ≥ 16 iterates together until at most ⌈tail_fraction·B⌉ solves still run, which finish
+    as a smaller batch (``pydojo.solver.batch_tail``; each solve's iterates are its own, up to rounding)."""
+    theta = ocp.check_theta(theta)
+    x_init = ocp.check_state(x_init)
+
+    def one(x_init, theta, warm):
+        carry = jax.lax.while_loop(partial(_active, opts), partial(_advance, ocp, opts, x_init, theta),
+                                   _start(ocp, opts, x_init, theta, warm))
+        return _finish(opts, carry)
+
+    run = jax.custom_batching.custom_vmap(one)
+
+    @run.def_vmap
+    def _batched(axis_size, in_batched, x_init, theta, warm):
+        args = jax.tree_util.tree_map(
+            lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)), (x_init, theta, warm),
+            tuple(in_batched))
+        carry = jax.vmap(lambda x, th, w: _start(ocp, opts, x, th, w))(*args)
+        step = batch_tail.masked(partial(_active, opts), lambda a, c: _advance(ocp, opts, a[0], a[1], c))
+        carry = batch_tail.run_with_tail(jax.vmap(partial(_active, opts)), step, args[:2], carry,
+                                         batch_tail.tail_size(axis_size, opts.tail_fraction))
+        out = jax.vmap(partial(_finish, opts))(carry)
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    return run(x_init, theta, warm)

@@ -26,12 +26,12 @@ reduced system, or its n_y × n_y Schur complement when the problem declares a b
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+from pydojo.solver import batch_tail
 from pydojo.solver.newton import NewtonSolver, equality_jacobians, newton_solver
 from pydojo.solver.options import SolverOptions
 from pydojo.solver.problems import MCP
@@ -208,34 +208,15 @@ def run_batch(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, option
               valid=None):
     """``run`` (while-loop form) on a batch (every leaf has a leading batch axis), each problem stopping at
     its own iteration count as in ``jax.vmap(run)``, but the batch stops paying for its converged members:
-    once at most ``tail`` problems still iterate, those are gathered into a batch of ``tail`` and iterate
-    on alone, then are put back. A batch of B pays ≈ B·(iterations until B − tail have stopped) + tail·(the
-    slowest member's rest) instead of B·(the slowest member's count). ``tail >= B`` is plain ``vmap(run)``.
+    once at most ``tail`` problems still iterate, those finish alone as a batch of ``tail``
+    (``pydojo.solver.batch_tail``). ``tail >= B`` is plain ``vmap(run)``.
     ``valid`` (bool, (B,)): rows marked False (a chunk's padding) start as done and never iterate."""
-    size = w0.shape[0]
     newton = newton_solver(problem, options)
     prepared = jax.vmap(lambda d, w: _prepare(problem, newton, d, w))(data, w0)
     carry = jax.vmap(lambda d, m, w: _start(problem, d, m, w, options))(data, mu_pair, w0)
     if valid is not None:
         carry = carry[:2] + (carry[2] | ~valid,) + carry[3:]
-    active = jax.vmap(lambda c: _active(c, options))
-
-    def step(args, carry):
-        def one(d, m, p, c):
-            new = _advance(problem, newton, d, m, p, c, options, False)
-            return jax.tree_util.tree_map(lambda x, y: jnp.where(_active(c, options), x, y), new, c)
-
-        return jax.vmap(one)(*args, carry)
-
-    args = (data, mu_pair, prepared)
-    if tail >= size:
-        carry = jax.lax.while_loop(lambda c: jnp.any(active(c)), lambda c: step(args, c), carry)
-        return jax.vmap(_finish)(carry)
-    carry = jax.lax.while_loop(lambda c: jnp.sum(active(c)) > tail, lambda c: step(args, c), carry)
-    # The (at most tail) problems still iterating first; the rest of the gathered ones are done and stay put.
-    idx = jnp.argsort(~active(carry), stable=True)[:tail]
-    take = functools.partial(jax.tree_util.tree_map, lambda x: x[idx])
-    sub_args, sub = take(args), take(carry)
-    sub = jax.lax.while_loop(lambda c: jnp.any(active(c)), lambda c: step(sub_args, c), sub)
-    carry = jax.tree_util.tree_map(lambda x, y: x.at[idx].set(y), carry, sub)
+    active_one = lambda c: _active(c, options)
+    step = batch_tail.masked(active_one, lambda a, c: _advance(problem, newton, *a, c, options, False))
+    carry = batch_tail.run_with_tail(jax.vmap(active_one), step, (data, mu_pair, prepared), carry, tail)
     return jax.vmap(_finish)(carry)

@@ -1,7 +1,6 @@
 """``solve``: the front door of the complementarity solver (validation, adjoint choice, errors)."""
 from __future__ import annotations
 
-import math
 from typing import Any, Optional
 
 import equinox as eqx
@@ -9,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pydojo.solver import interior_point
+from pydojo.solver import batch_tail, interior_point
 from pydojo.solver.implicit import attach_implicit_gradient
 from pydojo.solver.newton import SchurNewton, newton_solver
 from pydojo.solver.options import Solution, SolverOptions, Stats
@@ -88,9 +87,7 @@ def _use_map(problem: MCP, options: SolverOptions) -> bool:
 
 def _tail(size: int, options: SolverOptions) -> int:
     """How many still-iterating problems of a vmapped batch of ``size`` go on as a smaller batch (>= size: none)."""
-    if size < 16:
-        return size
-    return max(1, math.ceil(round(options.tail_fraction * size, 9)))  # round: 0.07 * 100 is 7, not 8
+    return batch_tail.tail_size(size, options.tail_fraction)
 
 
 def _chunk(problem: MCP, options: SolverOptions) -> int:
