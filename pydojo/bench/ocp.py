@@ -2,7 +2,8 @@
 
 Prints, from one run: time per solve of the jitted solver at batch 1 and 64 (one 64-wide vmap) against IPOPT's
 time per solve (one problem after another) on cartpole H = 30 and quadrotor H = 50, iteration
-counts of both (ours: accepted steps, and inertia-correction retries, each a loop iteration), and the time of one IDOC vector–Jacobian product for H ∈ {10, 50, 200}.
+counts of both (ours: accepted steps, and inertia-correction retries, each a repeated backward Riccati recursion),
+and the time of one IDOC vector–Jacobian product for H ∈ {10, 50, 200}.
 Initial states: the task's starts with uniform perturbations; θ perturbed from the truth.
 """
 from __future__ import annotations
