@@ -21,11 +21,12 @@ from functools import partial
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from pydojo.ocp.problem import OCP, Theta
 from pydojo.ocp.riccati import solve_lq_inertia
 from pydojo.ocp.small import cols_dot, rows_dot, weighted_gram
-from pydojo.solver import batch_tail
+from pydojo.solver import batching
 from pydojo.solver.results import RESULTS
 
 
@@ -37,7 +38,7 @@ class IPMOptions(eqx.Module):
     once the KKT error has stayed ≤ acceptable_tol for acceptable_iter consecutive iterations
     (a solve whose error stagnates just above ``tol`` at the round-off floor; 0 disables);
     tail_fraction: a vmapped batch of B ≥ 16 runs together until at most ⌈tail_fraction·B⌉ solves still iterate,
-    which finish as a batch of that size (1 disables; ``pydojo.solver.batch_tail``)."""
+    which finish as a batch of that size (1 disables; ``pydojo.solver.batching``)."""
 
     tol: float = eqx.field(static=True, default=1e-10)
     mu_init: float = eqx.field(static=True, default=1e-1)
@@ -59,8 +60,12 @@ class IPMOptions(eqx.Module):
         if not self.acceptable_tol >= self.tol or self.acceptable_iter < 0:
             raise ValueError(f"IPMOptions: need acceptable_tol >= tol and acceptable_iter >= 0, got "
                              f"{self.acceptable_tol}, {self.acceptable_iter}")
-        if isinstance(self.tail_fraction, bool) or not 0.0 < self.tail_fraction <= 1.0:
-            raise ValueError(f"IPMOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction}")
+        fraction_ok = isinstance(self.tail_fraction, (int, float, np.number)) and not isinstance(self.tail_fraction, bool)
+        if not (fraction_ok and 0.0 < self.tail_fraction <= 1.0):
+            raise ValueError(f"IPMOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction!r}")
+        if not 0.0 < self.reg_init <= self.reg_max < float("inf"):
+            raise ValueError(f"IPMOptions: need 0 < reg_init <= reg_max < inf (the inertia correction's shifts), got "
+                             f"reg_init={self.reg_init}, reg_max={self.reg_max}")
         if not 0.0 < self.tau < 1.0:
             raise ValueError(f"IPMOptions: tau must be in (0, 1), got {self.tau}")
 
@@ -121,17 +126,13 @@ def stage_hessian(ocp: OCP, theta: Theta, v, lam_next, z):
     return jax.vmap(hvp)(jnp.eye(v.shape[-1])).T  # column j: ∇²ℓ e_j
 
 
-def terminal_hessian(ocp: OCP, theta: Theta, x, z_H):
-    """∇²(c_H + z_Hᵀg_H) at x_H: (n, n)."""
-    return jax.hessian(lambda x: ocp.c_H(x, theta.H) + jnp.vdot(z_H, ocp.g_H(x)))(x)
-
-
 def stage_hessians(ocp: OCP, xs, us, lam, z, z_H, theta: Theta):
     """Per-stage ∇²L blocks: (H, n+m, n+m) over (x_i, u_i) and (n, n) over x_H (L is a sum of stage terms, so
     its Hessian is block diagonal)."""
     stages = jnp.concatenate([xs[:-1], us], axis=-1)
     W = jax.vmap(lambda v, l, zi: stage_hessian(ocp, theta, v, l, zi))(stages, lam[1:], z)
-    return W, terminal_hessian(ocp, theta, xs[-1], z_H)
+    W_H = jax.hessian(lambda x: ocp.c_H(x, theta.H) + jnp.vdot(z_H, ocp.g_H(x)))(xs[-1])
+    return W, W_H
 
 
 def _constraints(ocp, xs, us, x_init, theta):
@@ -178,10 +179,11 @@ def _fraction_to_boundary(v, dv, tau):
 
 
 # ---- one Newton step ----------------------------------------------------------------
-def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
+def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts, skip=False):
     """The Newton step of the barrier problem at μ, the primal Hessian shifted by the smallest δ of IPOPT's
     inertia-correction sequence that makes the reduced Hessian positive definite (``riccati.solve_lq_inertia``;
-    ``reg_last``: the last nonzero shift that worked). Returns (direction, shift, failed tries, singular, objective gradient); singular: the
+    ``reg_last``: the last nonzero shift that worked; ``skip``: a finished member of a batch, which gets no
+    retries). Returns (direction, shift, failed tries, singular, objective gradient); singular: the
     shift would have to exceed reg_max (the direction is then void)."""
     xs, us, lam, s, z, s_H, z_H = v
     defects, g, g_H = _constraints(ocp, xs, us, x_init, theta)
@@ -198,14 +200,14 @@ def _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts):
     q = jnp.concatenate([gJx[:-1], gJu], axis=-1) + cols_dot(G, mu / s + sig * rp)
     q_H = gJx[-1] + cols_dot(G_H, mu / s_H + sig_H * rp_H)
     dx, du, lam_new, shift, failures, singular = solve_lq_inertia(W, q, W_H, q_H, A, B, defects, reg_last,
-                                                                 opts.reg_init, opts.reg_max)
+                                                                 opts.reg_init, opts.reg_max, skip)
     Gdz = rows_dot(G, jnp.concatenate([dx[:-1], du], axis=-1))
     ds, ds_H = -rp - Gdz, -rp_H - rows_dot(G_H, dx[-1])
     dz, dz_H = mu / s - z - sig * ds, mu / s_H - z_H - sig_H * ds_H
     return (dx, du, lam_new - lam, ds, dz, ds_H, dz_H), shift, failures, singular, (gJx, gJu)
 
 
-def _step(ocp, state, parts, x_init, theta, opts):
+def _step(ocp, state, parts, x_init, theta, opts, skip=False):
     """One iteration from iterate ``state[0]`` whose ``_kkt_parts`` are ``parts``.
 
     The inertia correction (``riccati.solve_lq_inertia``) tries the shifts 0, then reg_last/3 (reg_last: the
@@ -214,7 +216,8 @@ def _step(ocp, state, parts, x_init, theta, opts):
     (δ_0, κ⁻ = 1/3, κ⁺ = 8) except that IPOPT's first increases are ×100 until a shift has worked: on the
     quadrotor benchmark's batch of 64 ×100 took 19.1 / 23 accepted steps (mean / max) against 18.8 / 22, and the
     batch 1.2× the time, with the retries already this cheap. Under ``vmap`` the retries of the batch
-    run in the same recursion, lanes that succeeded keeping their gains. Returns (state, accepted).
+    run in the same recursion, lanes that succeeded keeping their gains; ``skip`` marks a batch's finished
+    member (its step is discarded), which then costs no retries and no line search. Returns (state, accepted).
     """
     v, mu, reg_last, it, _, retries = state
     xs, us, lam, s, z, s_H, z_H = v
@@ -222,7 +225,7 @@ def _step(ocp, state, parts, x_init, theta, opts):
     # Fiacco–McCormick: shrink μ once the barrier problem is solved to 10 μ.
     shrink = kkt_mu <= 10.0 * mu
     mu = jnp.where(shrink, jnp.maximum(opts.tol / 10, jnp.minimum(0.2 * mu, mu**1.5)), mu)
-    d, shift, failures, singular, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts)
+    d, shift, failures, singular, (gJx, gJu) = _newton_direction(ocp, v, x_init, theta, mu, reg_last, opts, skip)
     ok = ~singular
     dx, du, dlam, ds, dz, ds_H, dz_H = d
     a_p = jnp.minimum(_fraction_to_boundary(s, ds, opts.tau), _fraction_to_boundary(s_H, ds_H, opts.tau))
@@ -244,7 +247,7 @@ def _step(ocp, state, parts, x_init, theta, opts):
 
     def reject(carry):
         a, k = carry
-        return ok & (k < opts.max_ls) & ~acceptable(a)  # no search on a direction that is discarded
+        return ok & ~skip & (k < opts.max_ls) & ~acceptable(a)  # no search on a direction that is discarded
 
     a, _ = jax.lax.while_loop(reject, lambda c: (0.5 * c[0], c[1] + 1), (a_p, jnp.array(0)))
     stepped = (xs + a * dx, us + a * du, lam + a * dlam, s + a * ds, z + a_d * dz, s_H + a * ds_H, z_H + a_d * dz_H)
@@ -270,7 +273,7 @@ def _initial(ocp, x_init, theta, warm, mu0):
 def _start(ocp, opts, x_init, theta, warm):
     mu0 = opts.mu_init if warm is None else opts.warm_mu
     v0 = _initial(ocp, x_init, theta, warm, mu0)
-    return ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False), jnp.asarray(0, jnp.int32)),
+    return ((v0, jnp.asarray(mu0), jnp.asarray(0.0), jnp.asarray(0), jnp.asarray(False), jnp.asarray(0)),
             _kkt_parts(ocp, v0, x_init, theta), jnp.asarray(0))
 
 
@@ -287,7 +290,8 @@ def _active(opts, carry):
 
 def _advance(ocp, opts, x_init, theta, carry):
     state, parts, n_acceptable = carry
-    state, accepted = _step(ocp, state, parts, x_init, theta, opts)
+    # in a batch, finished members are stepped too (and their step discarded): they must cost no retries
+    state, accepted = _step(ocp, state, parts, x_init, theta, opts, skip=~_active(opts, carry))
     parts = _kkt_parts(ocp, state[0], x_init, theta)
     err = _kkt_error(parts, state[0], 0.0)
     counted = jnp.where(err <= opts.acceptable_tol, n_acceptable + 1, 0)
@@ -310,7 +314,8 @@ def _finish(opts, carry) -> Solution:
 def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm: Solution | None = None) -> Solution:
     """Solve eq. (1) from ``x_init`` (n,). ``warm``: previous Solution (Step mode). vmap over x_init (and θ, warm):
     a vmapped batch of B ≥ 16 iterates together until at most ⌈tail_fraction·B⌉ solves still run, which finish
-    as a smaller batch (``pydojo.solver.batch_tail``; each solve's iterates are its own, up to rounding)."""
+    as a smaller batch (``pydojo.solver.batching``; each solve's iterates are its own, up to rounding). That is a
+    custom_vmap rule, so ``solve`` has no reverse-mode derivative (nor had its while loop): ∂u*/∂θ is IDOC's."""
     theta = ocp.check_theta(theta)
     x_init = ocp.check_state(x_init)
 
@@ -319,18 +324,11 @@ def solve(ocp: OCP, x_init, theta: Theta, opts: IPMOptions = IPMOptions(), warm:
                                    _start(ocp, opts, x_init, theta, warm))
         return _finish(opts, carry)
 
-    run = jax.custom_batching.custom_vmap(one)
+    def batched(axis_size, x_init, theta, warm):
+        carry = jax.vmap(lambda x, th, w: _start(ocp, opts, x, th, w))(x_init, theta, warm)
+        step = batching.masked_step(partial(_active, opts), lambda a, c: _advance(ocp, opts, a[0], a[1], c))
+        carry = batching.run_with_tail(jax.vmap(partial(_active, opts)), step, (x_init, theta), carry,
+                                       batching.tail_size(axis_size, opts.tail_fraction))
+        return jax.vmap(partial(_finish, opts))(carry)
 
-    @run.def_vmap
-    def _batched(axis_size, in_batched, x_init, theta, warm):
-        args = jax.tree_util.tree_map(
-            lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)), (x_init, theta, warm),
-            tuple(in_batched))
-        carry = jax.vmap(lambda x, th, w: _start(ocp, opts, x, th, w))(*args)
-        step = batch_tail.masked(partial(_active, opts), lambda a, c: _advance(ocp, opts, a[0], a[1], c))
-        carry = batch_tail.run_with_tail(jax.vmap(partial(_active, opts)), step, args[:2], carry,
-                                         batch_tail.tail_size(axis_size, opts.tail_fraction))
-        out = jax.vmap(partial(_finish, opts))(carry)
-        return out, jax.tree_util.tree_map(lambda _: True, out)
-
-    return run(x_init, theta, warm)
+    return batching.batch_rule(one, batched)(x_init, theta, warm)

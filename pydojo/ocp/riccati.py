@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from pydojo.ocp.small import lane_mm, lane_tmm, lane_transpose
+from pydojo.solver import batching
 
 UNROLL_MAX = 8
 
@@ -120,15 +121,17 @@ def _lanes_solve(W, q, W_H, q_H, A, B, d, shift):
     return (*_forward(gains, A, B, d), ok)
 
 
-def _lanes_solve_inertia(W, q, W_H, q_H, A, B, d, last, reg_init, reg_max):
+def _lanes_solve_inertia(W, q, W_H, q_H, A, B, d, last, skip, reg_init, reg_max):
     """δ = 0 first; after a failure δ = max(last/3, 1e-20) where a previous step needed a shift (``last`` > 0),
     else reg_init; then ×8 until the inertia is right or the next δ would exceed reg_max (singular). Only when
-    some lane fails is the backward recursion repeated, for the lanes still failing; lanes that succeeded keep
-    their gains."""
+    some lane fails is the backward recursion repeated (for the whole batch: a pass costs the same for any number
+    of failing lanes); lanes that succeeded keep their gains. Lanes marked ``skip`` (a batch's finished members,
+    whose result is discarded) count as succeeding at once, so they never cost a retry."""
     args = (W, q, W_H, q_H, A, B, d)
     zeros = jnp.zeros_like(last)
     gains, ok = _backward(*args, zeros)
-    none = jnp.zeros(last.shape, bool)
+    none, no_failures = jnp.zeros(last.shape, bool), jnp.zeros(last.shape, int)
+    done = ok | skip
 
     def pending(carry):
         _, _, done, singular, _ = carry
@@ -146,46 +149,42 @@ def _lanes_solve_inertia(W, q, W_H, q_H, A, B, d, last, reg_init, reg_max):
         return shift, failures + (trying & ~ok), done | take, singular, gains
 
     def retry(_):
-        return jax.lax.while_loop(pending, attempt, (zeros, (~ok).astype(jnp.int32), ok, none, gains))
+        return jax.lax.while_loop(pending, attempt, (zeros, no_failures + ~done, done, none, gains))
 
     shift, failures, _, singular, gains = jax.lax.cond(
-        jnp.all(ok), lambda _: (zeros, jnp.zeros(last.shape, jnp.int32), ok, none, gains), retry, None)
+        jnp.all(done), lambda _: (zeros, no_failures, done, none, gains), retry, None)
     return (*_forward(gains, A, B, d), shift, failures, singular)
 
 
-def _batchable(lanes_fn, args):
+def _in_lanes(lanes_fn, args):
     """Call ``lanes_fn(*args)`` (args: pytrees of arrays) on one problem (one lane) or, under vmap, on the batch
-    moved to the lanes axis."""
-    leaves, tree = jax.tree_util.tree_flatten(args)
-
-    def run(moved):
-        return lanes_fn(*jax.tree_util.tree_unflatten(tree, moved))
+    moved to the lanes axis (``batching.batch_rule``: a custom_vmap rule, so these functions have no reverse-mode
+    derivative; the interior point never differentiates through its loop, IDOC gives ∂u*/∂θ)."""
 
     def one(*a):
-        return jax.tree_util.tree_map(lambda x: x[..., 0], run([x[..., None] for x in a]))
+        return jax.tree_util.tree_map(lambda x: x[..., 0], lanes_fn(*jax.tree_util.tree_map(lambda x: x[..., None], a)))
 
-    core = jax.custom_batching.custom_vmap(one)
+    def batched(axis_size, *a):
+        out = lanes_fn(*jax.tree_util.tree_map(lambda x: jnp.moveaxis(x, 0, -1), a))
+        return jax.tree_util.tree_map(lambda x: jnp.moveaxis(x, -1, 0), out)
 
-    @core.def_vmap
-    def _rule(axis_size, in_batched, *a):
-        a = [x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)) for x, b in zip(a, in_batched)]
-        out = jax.tree_util.tree_map(lambda x: jnp.moveaxis(x, -1, 0), run([jnp.moveaxis(x, 0, -1) for x in a]))
-        return out, jax.tree_util.tree_map(lambda _: True, out)
-
-    return core(*leaves)
+    return batching.batch_rule(one, batched)(*args)
 
 
 def solve_lq(W, q, W_H, q_H, A, B, d, shift=0.0):
-    """W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n), B (H, n, m), d (H+1, n); the Hessian
-    blocks shifted by ``shift``·I. Returns (dx (H+1, n), du (H, m), lam (H+1, n), ok). vmap-able (lanes)."""
+    """The LQ step without inertia correction (the recursion's own entry point, checked against the dense KKT
+    system in tests/ocp/test_riccati.py). W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n),
+    B (H, n, m), d (H+1, n); the Hessian blocks shifted by ``shift``·I. Returns (dx (H+1, n), du (H, m),
+    lam (H+1, n), ok). vmap-able (lanes)."""
     args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, shift))
-    return _batchable(_lanes_solve, args)
+    return _in_lanes(_lanes_solve, args)
 
 
-def solve_lq_inertia(W, q, W_H, q_H, A, B, d, last_shift, reg_init: float, reg_max: float):
+def solve_lq_inertia(W, q, W_H, q_H, A, B, d, last_shift, reg_init: float, reg_max: float, skip=False):
     """``solve_lq`` with IPOPT's inertia correction (``_lanes_solve_inertia``); ``last_shift``: the last nonzero
-    shift that worked (0: none yet). Returns (dx, du, lam, shift, failures, singular): the shift of the solution,
-    the number of failed factorizations, and whether the shift would have to exceed reg_max (dx, du, lam are then
-    not a solution)."""
-    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, last_shift))
-    return _batchable(lambda *a: _lanes_solve_inertia(*a, reg_init, reg_max), args)
+    shift that worked (0: none yet); ``skip``: True for a problem whose step is not wanted (a finished member of a
+    batch): it gets no retries. Returns (dx, du, lam, shift, failures, singular): the shift of the solution, the
+    number of failed factorizations, and whether the shift would have to exceed reg_max (dx, du, lam are then not
+    a solution)."""
+    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, last_shift)) + (jnp.asarray(skip, bool),)
+    return _in_lanes(lambda *a: _lanes_solve_inertia(*a, reg_init, reg_max), args)

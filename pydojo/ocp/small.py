@@ -5,27 +5,14 @@ loops into a batched matrix product that costs 2–4× a fused elementwise multi
 same product (measured with jaxlib 0.10.1 at batch 64: the quadrotor's 13 × 13 Riccati step, the
 (H, n_g, n+m) products GᵀΣG). Both compute the same sums; only the order of the additions can differ.
 The matrix product itself is the contact solver's ``pydojo.solver.linalg.small_matmul`` (same reason).
-The ``lane_*`` products are the same for a batch stored batch-last (the Riccati recursion's layout).
+The ``lane_*`` products are the Riccati recursion's, for a batch stored batch-last (every array has a trailing
+axis of problems, so each product is a multiply-sum over contiguous problems).
 """
 from __future__ import annotations
 
 import jax.numpy as jnp
 
 from pydojo.solver.linalg import small_matmul
-
-
-def mm(a, b):
-    """a @ b for a (i, k) and b (k, j) or (k,)."""
-    if b.ndim == 1:
-        return jnp.sum(a * b[None, :], axis=-1)
-    return small_matmul(a, b)
-
-
-def tmm(a, b):
-    """aᵀ @ b for a (k, i) and b (k, j) or (k,)."""
-    if b.ndim == 1:
-        return jnp.sum(a * b[:, None], axis=0)
-    return jnp.sum(a[:, :, None] * b[:, None, :], axis=0)
 
 
 def weighted_gram(G, w):

@@ -31,7 +31,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from pydojo.solver import batch_tail
+from pydojo.solver import batching
 from pydojo.solver.newton import NewtonSolver, equality_jacobians, newton_solver
 from pydojo.solver.options import SolverOptions
 from pydojo.solver.problems import MCP
@@ -209,7 +209,7 @@ def run_batch(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, option
     """``run`` (while-loop form) on a batch (every leaf has a leading batch axis), each problem stopping at
     its own iteration count as in ``jax.vmap(run)``, but the batch stops paying for its converged members:
     once at most ``tail`` problems still iterate, those finish alone as a batch of ``tail``
-    (``pydojo.solver.batch_tail``). ``tail >= B`` is plain ``vmap(run)``.
+    (``pydojo.solver.batching``). ``tail >= B`` is plain ``vmap(run)``.
     ``valid`` (bool, (B,)): rows marked False (a chunk's padding) start as done and never iterate."""
     newton = newton_solver(problem, options)
     prepared = jax.vmap(lambda d, w: _prepare(problem, newton, d, w))(data, w0)
@@ -217,6 +217,6 @@ def run_batch(problem: MCP, data: Any, mu_pair: jax.Array, w0: jax.Array, option
     if valid is not None:
         carry = carry[:2] + (carry[2] | ~valid,) + carry[3:]
     active_one = lambda c: _active(c, options)
-    step = batch_tail.masked(active_one, lambda a, c: _advance(problem, newton, *a, c, options, False))
-    carry = batch_tail.run_with_tail(jax.vmap(active_one), step, (data, mu_pair, prepared), carry, tail)
+    step = batching.masked_step(active_one, lambda a, c: _advance(problem, newton, *a, c, options, False))
+    carry = batching.run_with_tail(jax.vmap(active_one), step, (data, mu_pair, prepared), carry, tail)
     return jax.vmap(_finish)(carry)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from pydojo.solver import batch_tail, interior_point
+from pydojo.solver import batching, interior_point
 from pydojo.solver.implicit import attach_implicit_gradient
 from pydojo.solver.newton import SchurNewton, newton_solver
 from pydojo.solver.options import Solution, SolverOptions, Stats
@@ -87,7 +87,7 @@ def _use_map(problem: MCP, options: SolverOptions) -> bool:
 
 def _tail(size: int, options: SolverOptions) -> int:
     """How many still-iterating problems of a vmapped batch of ``size`` go on as a smaller batch (>= size: none)."""
-    return batch_tail.tail_size(size, options.tail_fraction)
+    return batching.tail_size(size, options.tail_fraction)
 
 
 def _chunk(problem: MCP, options: SolverOptions) -> int:
@@ -126,19 +126,12 @@ def _run_batchable(problem: MCP, options: SolverOptions, data, mu_pair, w0):
     def run(data, mu_pair, w0):
         return interior_point.run(problem, data, mu_pair, w0, options, unrolled=False)
 
-    core = jax.custom_batching.custom_vmap(run)
-
-    @core.def_vmap
-    def _rule(axis_size, in_batched, data, mu_pair, w0):
-        args = jax.tree_util.tree_map(
-            lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)), (data, mu_pair, w0),
-            tuple(in_batched))
+    def batched(axis_size, *args):
         if _use_map(problem, options):
-            out = jax.lax.map(lambda a: run(*a), args)
-        else:
-            out = _run_chunked(problem, options, args, axis_size)
-        return out, jax.tree_util.tree_map(lambda _: True, out)
+            return jax.lax.map(lambda a: run(*a), args)
+        return _run_chunked(problem, options, args, axis_size)
 
+    core = batching.batch_rule(run, batched)
     return core(data, mu_pair, w0)
 
 

@@ -62,36 +62,3 @@ def test_a_callers_choice_is_kept_and_a_late_import_warns():
     out = subprocess.run([sys.executable, "-W", "always", "-c", late], capture_output=True, text=True, timeout=100, env=env)
     assert out.returncode == 0 and "batched solves" in out.stderr and "may hang" in out.stderr, out.stderr[-2000:]
 
-
-@pytest.mark.timeout(300)
-def test_the_batch_tail_keeps_each_solves_iterates():
-    """A vmapped batch of 32 cartpole solves (H = 12) with the tail (its last 4 solves finish as a batch of 4)
-    against the plain batch (tail_fraction = 1) and one-at-a-time solves: same statuses, counts and solutions."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-
-    import pydojo  # noqa: F401
-    from pydojo import envs
-    from pydojo.ocp import ipm
-
-    env = envs.make("cartpole")
-    ocp = env.diffop_ocp(12)
-    theta = env.perturbed_theta(jax.random.PRNGKey(0), 0.2)
-    base = jnp.asarray(env.initial_states)[jnp.arange(32) % len(env.initial_states)]
-    X = base + 0.3 * jax.random.uniform(jax.random.PRNGKey(2), base.shape, minval=-1.0, maxval=1.0)
-    solve = lambda frac: jax.jit(jax.vmap(lambda x: ipm.solve(ocp, x, theta, ipm.IPMOptions(tol=1e-8, tail_fraction=frac))))
-    tailed, plain = solve(0.125)(X), solve(1.0)(X)
-    counts = np.asarray(tailed.stats.iterations)
-    assert len(set(counts.tolist())) > 1, "the starts must need different iteration counts for the tail to act"
-    assert np.array_equal(counts, np.asarray(plain.stats.iterations))
-    assert np.array_equal(np.asarray(tailed.result), np.asarray(plain.result)) and np.all(np.asarray(tailed.result) == 0)
-    np.testing.assert_allclose(tailed.us, plain.us, atol=1e-10)
-    one = jax.jit(lambda x: ipm.solve(ocp, x, theta, ipm.IPMOptions(tol=1e-8)))
-    slowest = np.argsort(-counts)[:4]  # the solves the tail finishes
-    for i in slowest:
-        single = one(X[i])
-        assert int(single.stats.iterations) == counts[i]
-        np.testing.assert_allclose(tailed.us[i], single.us, atol=1e-10)
-    with pytest.raises(ValueError, match="tail_fraction"):
-        ipm.IPMOptions(tail_fraction=0.0)

@@ -70,7 +70,7 @@ def test_stalled_solve_stops_at_acceptable_level_with_ipopts_solution():
 @pytest.mark.timeout(240)
 def test_inertia_correction_retries_reach_ipopts_solution_and_fail_loudly_past_reg_max():
     """The quadrotor at H = 50 from a cold start has an indefinite reduced Hessian after its first step: the
-    solve retries with a larger shift (Stats.retries counts those iterations) and still ends at IPOPT's
+    solve retries with a larger shift (Stats.retries counts the failed factorizations) and still ends at IPOPT's
     optimum. With reg_max below the shift it needs, the solve stops as a singular linear system, not silently."""
     env = task("quadrotor")
     ocp = env.diffop_ocp(50)

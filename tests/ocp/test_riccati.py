@@ -82,9 +82,9 @@ def test_unrolled_factorization_equals_lapack_under_vmap():
 
 
 @pytest.mark.timeout(120)
-def test_a_vmapped_solve_runs_in_lanes_and_equals_single_solves():
-    """Under vmap the recursion runs batch-last (riccati._batchable); each problem's solution is the one it has
-    alone, with batched and shared arguments mixed, and under a vmap of a vmap."""
+def test_a_vmapped_solve_equals_the_dense_solve_of_each_problem():
+    """Under vmap the recursion runs batch-last (riccati._in_lanes, a custom_vmap rule); each problem's solution is
+    its dense KKT solution, with batched and shared arguments mixed, and under a vmap of a vmap."""
     rng = np.random.default_rng(3)
     lqs = [_random_lq(rng, H=6, n=4, m=2) for _ in range(6)]
     stacked = {k: np.stack([lq[k] for lq in lqs]) for k in lqs[0]}
@@ -118,8 +118,9 @@ def _shift_sequence(last, reg_init, count):
 def test_inertia_correction_takes_the_first_shift_that_works_per_problem(last):
     """A batch of a convex LQ, two with an indefinite stage (needing different shifts) and one whose shift would
     pass reg_max: each lane gets the first shift of the sequence whose recursion passes the inertia test (found
-    here by solving with every shift), the solution at that shift, and its count of failed tries; the last one
-    is singular, not silently solved."""
+    here by solving with every shift: the same recursion decides, so this checks the retry bookkeeping per lane),
+    the solution at that shift, and its count of failed tries; the last one is singular, not silently solved.
+    A lane marked skip gets no retries."""
     rng = np.random.default_rng(11)
     lqs = [_random_lq(rng, H=5, n=3, m=2, indefinite_stage=s) for s in (None, 1, 3, 2)]
     lqs[2]["W"][3, 3:, 3:] -= 5e3 * np.eye(2)   # more negative curvature than lqs[1]: a larger shift
@@ -146,3 +147,7 @@ def test_inertia_correction_takes_the_first_shift_that_works_per_problem(last):
         np.testing.assert_allclose(lam[i], ref[2], rtol=1e-12, atol=1e-12)
     assert int(failures[0]) == 0 and float(shift[0]) == 0.0
     assert int(failures[2]) > int(failures[1]) > 0
+    skipping = jax.jit(jax.vmap(lambda *a: riccati.solve_lq_inertia(*a[:-1], reg_init, reg_max, a[-1])))
+    out = skipping(*stacked, np.full(len(lqs), last), np.array([False, True, False, True]))
+    assert np.array_equal(np.asarray(out[4]), [0, 0, int(failures[2]), 0]) and not bool(jnp.any(out[5]))
+    np.testing.assert_allclose(out[0][2], dx[2], rtol=1e-12, atol=1e-12)

@@ -1,5 +1,5 @@
 """pydojo.ocp.small's fused products equal numpy's matmul/einsum, including problems without constraints
-(zero rows) and under vmap (the batched solves)."""
+(zero rows), under vmap (the batched solves), and batch-last (the lanes of the Riccati recursion)."""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,12 +13,6 @@ from pydojo.ocp import small
 @pytest.mark.parametrize("g", [0, 1, 5])
 def test_products_equal_einsum(g):
     rng = np.random.default_rng(g)
-    a, b, v = rng.normal(size=(6, 4)), rng.normal(size=(4, 3)), rng.normal(size=4)
-    np.testing.assert_allclose(small.mm(jnp.asarray(a), jnp.asarray(b)), a @ b, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(small.mm(jnp.asarray(a), jnp.asarray(v)), a @ v, rtol=1e-13, atol=1e-13)
-    c = rng.normal(size=(4, 6))
-    np.testing.assert_allclose(small.tmm(jnp.asarray(c), jnp.asarray(b)), c.T @ b, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(small.tmm(jnp.asarray(c), jnp.asarray(v)), c.T @ v, rtol=1e-13, atol=1e-13)
     G, w, x = rng.normal(size=(7, g, 5)), rng.random((7, g)), rng.normal(size=(7, 5))
     np.testing.assert_allclose(small.weighted_gram(jnp.asarray(G), jnp.asarray(w)),
                                np.einsum("hgi,hg,hgj->hij", G, w, G), rtol=1e-13, atol=1e-13)
@@ -32,7 +26,22 @@ def test_products_equal_einsum(g):
 @pytest.mark.timeout(60)
 def test_products_under_vmap():
     rng = np.random.default_rng(1)
-    a, b = rng.normal(size=(8, 5, 5)), rng.normal(size=(8, 5, 2))
-    np.testing.assert_allclose(jax.vmap(small.mm)(jnp.asarray(a), jnp.asarray(b)), a @ b, rtol=1e-13, atol=1e-13)
-    np.testing.assert_allclose(jax.vmap(small.tmm)(jnp.asarray(a), jnp.asarray(b)), np.swapaxes(a, 1, 2) @ b,
-                               rtol=1e-13, atol=1e-13)
+    G, w = rng.normal(size=(8, 3, 5)), rng.random((8, 3))
+    np.testing.assert_allclose(jax.vmap(small.weighted_gram)(jnp.asarray(G), jnp.asarray(w)),
+                               np.einsum("bgi,bg,bgj->bij", G, w, G), rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.timeout(60)
+def test_lane_products_equal_einsum():
+    """Every array carries a trailing axis of L problems (lanes)."""
+    rng = np.random.default_rng(2)
+    L = 7
+    a, b, c, v = rng.normal(size=(6, 4, L)), rng.normal(size=(4, 3, L)), rng.normal(size=(4, 6, L)), rng.normal(size=(4, L))
+    d = rng.normal(size=(3, 4, L))
+    J = jnp.asarray
+    np.testing.assert_allclose(small.lane_mm(J(a), J(b)), np.einsum("ikl,kjl->ijl", a, b), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(small.lane_mm(J(a), J(v)), np.einsum("ikl,kl->il", a, v), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(small.lane_tmm(J(c), J(b)), np.einsum("kil,kjl->ijl", c, b), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(small.lane_tmm(J(c), J(v)), np.einsum("kil,kl->il", c, v), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(small.lane_transpose(J(a)), np.swapaxes(a, 0, 1))
+    assert small.lane_mm(J(a), J(b)).shape == (6, 3, L) and small.lane_tmm(J(c), J(d.swapaxes(0, 1))).shape == (6, 3, L)

@@ -1,8 +1,8 @@
-"""A batch of iterative solves that stops paying for its converged members (the contact solver's and the OCP
-interior point's vmapped loops).
+"""Batching rules for the iterative solvers (the contact solver's and the OCP interior point's vmapped loops).
 
-``jax.vmap`` of a ``while_loop`` runs every member until the slowest stops: a batch of B costs B times the
-slowest member's iterations. ``run_with_tail`` runs the batch together until at most ``tail`` members still
+``batch_rule`` gives a per-problem function its own ``vmap`` rule. ``run_with_tail`` is the loop such rules use:
+``jax.vmap`` of a ``while_loop`` runs every member until the slowest stops, so a batch of B costs B times the
+slowest member's iterations; ``run_with_tail`` runs the batch together until at most ``tail`` members still
 iterate, gathers those into a batch of ``tail`` that finishes alone, and puts them back: it costs about
 B·(iterations until B − tail have stopped) + tail·(the slowest member's rest). Each member takes the same steps
 as in ``jax.vmap`` (the step is the same function; a batch's size only changes rounding).
@@ -26,7 +26,7 @@ def run_with_tail(active, step, args, carry, tail: int):
     """Iterate ``carry = step(args, carry)`` on the members where ``active(carry)`` holds, until none does.
 
     active(carry) -> bool per member, (B,); step(args, carry) -> carry, for the whole batch (members that are not
-    active must come back unchanged: ``masked``); args and carry: pytrees with a leading batch axis B.
+    active must come back unchanged: ``masked_step``); args and carry: pytrees with a leading batch axis B.
     """
     size = jax.tree_util.tree_leaves(carry)[0].shape[0]
     if tail >= size:
@@ -40,7 +40,7 @@ def run_with_tail(active, step, args, carry, tail: int):
     return jax.tree_util.tree_map(lambda x, y: x.at[idx].set(y), carry, sub)
 
 
-def masked(active_one, advance_one):
+def masked_step(active_one, advance_one):
     """The batch step of ``run_with_tail`` from a member's own: members whose ``active_one`` is False keep their
     carry."""
 
@@ -53,3 +53,19 @@ def masked(active_one, advance_one):
         return jax.vmap(one)(args, carry)
 
     return step
+
+
+def batch_rule(one, batched):
+    """``one`` (a function of pytrees of arrays, for one problem) with a ``vmap`` rule: under vmap,
+    ``batched(axis_size, *args)`` runs instead, with every argument given a leading batch axis (unbatched ones are
+    broadcast), and returns outputs that all have one."""
+    core = jax.custom_batching.custom_vmap(one)
+
+    @core.def_vmap
+    def _rule(axis_size, in_batched, *args):
+        args = jax.tree_util.tree_map(
+            lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)), args, tuple(in_batched))
+        out = batched(axis_size, *args)
+        return out, jax.tree_util.tree_map(lambda _: True, out)
+
+    return core
