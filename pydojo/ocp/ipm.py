@@ -21,7 +21,6 @@ from functools import partial
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from pydojo.ocp.problem import OCP, Theta
 from pydojo.ocp.riccati import solve_lq_inertia
@@ -60,9 +59,7 @@ class IPMOptions(eqx.Module):
         if not self.acceptable_tol >= self.tol or self.acceptable_iter < 0:
             raise ValueError(f"IPMOptions: need acceptable_tol >= tol and acceptable_iter >= 0, got "
                              f"{self.acceptable_tol}, {self.acceptable_iter}")
-        fraction_ok = isinstance(self.tail_fraction, (int, float, np.number)) and not isinstance(self.tail_fraction, bool)
-        if not (fraction_ok and 0.0 < self.tail_fraction <= 1.0):
-            raise ValueError(f"IPMOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction!r}")
+        batching.check_tail_fraction(self.tail_fraction, "IPMOptions")
         if not 0.0 < self.reg_init <= self.reg_max < float("inf"):
             raise ValueError(f"IPMOptions: need 0 < reg_init <= reg_max < inf (the inertia correction's shifts), got "
                              f"reg_init={self.reg_init}, reg_max={self.reg_max}")

@@ -13,6 +13,14 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+
+def check_tail_fraction(fraction, owner: str) -> None:
+    """The options' ``tail_fraction`` must be a number in (0, 1] (1 disables the tail)."""
+    number = isinstance(fraction, (int, float, np.number)) and not isinstance(fraction, bool)
+    if not (number and 0.0 < fraction <= 1.0):
+        raise ValueError(f"{owner}: tail_fraction must be in (0, 1] (1 disables), got {fraction!r}")
 
 
 def tail_size(size: int, fraction: float) -> int:

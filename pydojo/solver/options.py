@@ -7,6 +7,8 @@ import equinox as eqx
 import jax
 import numpy as np
 
+from pydojo.solver.batching import check_tail_fraction
+
 ADJOINTS = ("implicit", "unrolled")
 LINEAR_SOLVERS = ("auto", "schur", "dense")
 BATCHINGS = ("auto", "vmap", "map")
@@ -88,9 +90,7 @@ class SolverOptions(eqx.Module):
         if self.batch_chunk != "auto" and not (chunk_ok and self.batch_chunk >= 0):
             raise ValueError(f"SolverOptions: batch_chunk must be 'auto' or an integer >= 0 (0: no chunks), "
                              f"got {self.batch_chunk!r}")
-        fraction_ok = isinstance(self.tail_fraction, (int, float, np.number)) and not isinstance(self.tail_fraction, bool)
-        if not (fraction_ok and 0.0 < self.tail_fraction <= 1.0):
-            raise ValueError(f"SolverOptions: tail_fraction must be in (0, 1] (1 disables), got {self.tail_fraction}")
+        check_tail_fraction(self.tail_fraction, "SolverOptions")
         if not 0.0 < self.boundary_fraction < 1.0:
             raise ValueError(f"SolverOptions: boundary_fraction must be in (0, 1), got {self.boundary_fraction}")
 

@@ -85,11 +85,6 @@ def _use_map(problem: MCP, options: SolverOptions) -> bool:
     return jax.default_backend() == "cpu" and problem.n_y + problem.n_c >= options.map_threshold
 
 
-def _tail(size: int, options: SolverOptions) -> int:
-    """How many still-iterating problems of a vmapped batch of ``size`` go on as a smaller batch (>= size: none)."""
-    return batching.tail_size(size, options.tail_fraction)
-
-
 def _chunk(problem: MCP, options: SolverOptions) -> int:
     """The chunk size of a vmapped batch (``SolverOptions.batch_chunk``; "auto": from the problem's size)."""
     if options.batch_chunk != "auto":
@@ -105,7 +100,7 @@ def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
     (the last one padded with copies of the batch's first problem, marked done at the start and dropped)."""
     chunk = _chunk(problem, options)
     if chunk == 0 or size <= chunk:
-        return interior_point.run_batch(problem, *args, options, _tail(size, options))
+        return interior_point.run_batch(problem, *args, options, batching.tail_size(size, options.tail_fraction))
     n = -(-size // chunk)
     pad = n * chunk - size
 
@@ -115,7 +110,7 @@ def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
         return x.reshape((n, chunk) + x.shape[1:])
 
     valid = (jnp.arange(n * chunk) < size).reshape(n, chunk)  # the padding starts as done: it costs no iterations
-    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a[0], options, _tail(chunk, options), a[1]),
+    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a[0], options, batching.tail_size(chunk, options.tail_fraction), a[1]),
                       (jax.tree_util.tree_map(split, args), valid))
     return jax.tree_util.tree_map(lambda x: x.reshape((n * chunk,) + x.shape[2:])[:size], out)
 

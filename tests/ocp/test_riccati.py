@@ -82,11 +82,12 @@ def test_unrolled_factorization_equals_lapack_under_vmap():
 
 
 @pytest.mark.timeout(120)
-def test_a_vmapped_solve_equals_the_dense_solve_of_each_problem():
+@pytest.mark.parametrize("m", [2, riccati.UNROLL_MAX + 1])  # unrolled and LAPACK factorizations in lanes
+def test_a_vmapped_solve_equals_the_dense_solve_of_each_problem(m):
     """Under vmap the recursion runs batch-last (riccati._in_lanes, a custom_vmap rule); each problem's solution is
     its dense KKT solution, with batched and shared arguments mixed, and under a vmap of a vmap."""
     rng = np.random.default_rng(3)
-    lqs = [_random_lq(rng, H=6, n=4, m=2) for _ in range(6)]
+    lqs = [_random_lq(rng, H=6, n=4, m=m) for _ in range(6)]
     stacked = {k: np.stack([lq[k] for lq in lqs]) for k in lqs[0]}
     shared_A = lqs[0]["A"]  # one A for all: an unbatched argument
     batched = jax.jit(jax.vmap(lambda W, q, W_H, q_H, B, d: riccati.solve_lq(W, q, W_H, q_H, shared_A, B, d)))

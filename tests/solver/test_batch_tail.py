@@ -168,6 +168,6 @@ def test_automatic_chunks_follow_the_problem_size():
     assert _chunk(lcp_problem(4), auto) == 256 and _chunk(lcp_problem(16), auto) == 64  # 3000 / 8, 3000 / 32
     assert _chunk(lcp_problem(64), auto) == 32  # at least 32
     assert _chunk(lcp_problem(16), SolverOptions(batch_chunk=8)) == 8
-    from pydojo.solver.solve import _tail
+    from pydojo.solver.batching import tail_size
 
-    assert _tail(100, SolverOptions(tail_fraction=0.07)) == 7 and _tail(15, auto) == 15 and _tail(256, auto) == 32
+    assert tail_size(100, 0.07) == 7 and tail_size(15, auto.tail_fraction) == 15 and tail_size(256, auto.tail_fraction) == 32
