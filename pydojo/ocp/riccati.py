@@ -3,10 +3,12 @@
     min_{dx, du}  Σ_i ½ [dx;du]ᵀ (W_i + δI) [dx;du] + [q_x; q_u]ᵀ[dx;du] + ½ dx_Hᵀ (W_H + δI) dx_H + q_Hᵀ dx_H
     s.t.          dx_0 = d_0,   dx_{i+1} = A_i dx_i + B_i du_i + d_{i+1}.
 
-One backward and one forward ``lax.scan``: the cost is O(H (n + m)³). The costates of the solution are the
-new dynamics multipliers λ⁺_i = P_i dx_i + p_i (the multipliers of ``x_init − x_0`` and ``f(x_i, u_i) − x_{i+1}``
-in the Lagrangian convention of ipm.py). ``ok`` is False when some R_i + B_iᵀP_{i+1}B_i + δI is not positive
-definite (inertia test: the reduced Hessian is then not positive definite and the caller raises δ).
+A backward recursion for the gains, a forward rollout and a backward adjoint sweep for the costates: the cost is
+O(H (n + m)³). The costates are the new dynamics multipliers λ⁺ (of ``x_init − x_0`` and ``f(x_i, u_i) − x_{i+1}``
+in the Lagrangian convention of ipm.py), computed by the adjoint recursion through the closed loop (``_forward``)
+rather than as P_i dx_i + p_i, so the cost-to-go matrices are never stored. ``ok`` is False when some
+R_i + B_iᵀP_{i+1}B_i + δI is not positive definite (inertia test: the reduced Hessian is then not positive
+definite and the caller raises δ).
 
 **Lanes.** The recursion is written once, for a batch of problems stored *batch-last* ("lanes": every array
 carries a trailing axis of the batch, ``pydojo.ocp.small``'s ``lane_*`` products). A single problem is one lane;
@@ -16,7 +18,7 @@ is the batch.
 
 **Inertia correction** (``solve_lq_inertia``) runs inside the same lanes: it repeats only the backward recursion
 with a larger δ (IPOPT's rule, see ``_lanes_solve_inertia``), so a retry costs one recursion, not one
-interior-point iteration.
+interior-point iteration, and a recursion stops at the stage where its last trying lane fails.
 
 The m × m factorization of each stage is unrolled into scalar operations for m ≤ UNROLL_MAX (the control sizes
 of the tasks are 1–4): a few dozen elementwise operations over the lanes instead of one LAPACK call per problem.
@@ -71,89 +73,114 @@ def _cholesky_solve(S, R):
     return jnp.moveaxis(x, 0, -1), jnp.all(jnp.isfinite(L), axis=(-2, -1))
 
 
-def _backward(W, q, W_H, q_H, A, B, d, shift):
-    """Lanes: W (H, n+m, n+m, L), q (H, n+m, L), W_H (n, n, L), q_H (n, L), A (H, n, n, L), B (H, n, m, L),
-    d (H+1, n, L), shift δ (L,). Returns the gains K (H, m, n, L), k (H, m, L), the cost-to-go P_0..P_H and
-    p_0..p_H, and ok (L,)."""
-    n, m = B.shape[1], B.shape[2]
+def _backward(W, q, W_H, q_H, AB, d, shift, trying):
+    """Lanes: W (H, n+m, n+m, L), q (H, n+m, L), W_H (n, n, L), q_H (n, L), AB = [A B] (H, n, n+m, L),
+    d (H+1, n, L), shift δ (L,), trying (L,) bool. Returns the gains K (H, m, n, L), k (H, m, L) and ok (L,).
+
+    The recursion stops as soon as every lane in ``trying`` has failed the inertia test (a retry then costs only
+    the stages up to the failure); the gains of every lane are void after such an early stop."""
+    H, n = AB.shape[0], AB.shape[1]
+    m = AB.shape[2] - n
     eye_n, eye_m = jnp.eye(n)[..., None] * shift, jnp.eye(m)[..., None] * shift
 
-    def step(carry, stage):
-        P, p = carry
-        Wi, qi, Ai, Bi, di = stage
-        Qxx, Qxu, Quu = Wi[:n, :n] + eye_n, Wi[:n, n:], Wi[n:, n:] + eye_m
+    def more(carry):
+        i, _, _, _, _, ok = carry
+        return (i >= 0) & jnp.any(trying & ok)
+
+    def step(carry):
+        i, P, p, K_all, k_all, ok = carry
+        Wi, qi, di = W[i], q[i], d[i + 1]
+        Ai, Bi = AB[i][:, :n], AB[i][:, n:]
+        Qxx, Quu = Wi[:n, :n] + eye_n, Wi[n:, n:] + eye_m
         # P is symmetric: P·X as Pᵀ·X, a sum over the leading axis (XLA:CPU's faster reduction here)
         pd = p + lane_tmm(P, di)
         PA, PB = lane_tmm(P, Ai), lane_tmm(P, Bi)
         Hxx = Qxx + lane_tmm(Ai, PA)
-        Hux = lane_transpose(Qxu) + lane_tmm(Bi, PA)
+        Hux = lane_transpose(Wi[:n, n:]) + lane_tmm(Bi, PA)
         Huu = _sym(Quu + lane_tmm(Bi, PB))
         hx = qi[:n] + lane_tmm(Ai, pd)
         hu = qi[n:] + lane_tmm(Bi, pd)
-        Kk, ok = _cholesky_solve(Huu, jnp.concatenate([Hux, hu[:, None]], axis=1))
+        Kk, ok_i = _cholesky_solve(Huu, jnp.concatenate([Hux, hu[:, None]], axis=1))
         K, k = -Kk[:, :n], -Kk[:, n]
-        return (_sym(Hxx + lane_tmm(Hux, K)), hx + lane_tmm(Hux, k)), (K, k, P, p, ok)
+        K_all = jax.lax.dynamic_update_index_in_dim(K_all, K, i, 0)
+        k_all = jax.lax.dynamic_update_index_in_dim(k_all, k, i, 0)
+        return i - 1, _sym(Hxx + lane_tmm(Hux, K)), hx + lane_tmm(Hux, k), K_all, k_all, ok & ok_i
 
-    (P0, p0), (K, k, P_next, p_next, ok) = jax.lax.scan(
-        step, (_sym(W_H + eye_n), q_H), (W, q, A, B, d[1:]), reverse=True)
-    P = jnp.concatenate([P0[None], P_next], axis=0)
-    p = jnp.concatenate([p0[None], p_next], axis=0)
-    return (K, k, P, p), jnp.all(ok, axis=0)
+    lanes = shift.shape
+    start = (jnp.asarray(H - 1), _sym(W_H + eye_n), q_H, jnp.zeros((H, m, n) + lanes, W.dtype),
+             jnp.zeros((H, m) + lanes, W.dtype), jnp.ones(lanes, bool))
+    i, _, _, K, k, ok = jax.lax.while_loop(more, step, start)
+    return (K, k), ok & (i < 0)
 
 
-def _forward(gains, A, B, d):
-    """Lanes: the rollout of the gains and the costates λ⁺_i = P_i dx_i + p_i."""
-    K, k, P, p = gains
+def _forward(gains, W, q, W_H, q_H, AB, d, shift):
+    """Lanes: the rollout of the gains, then the costates λ⁺ by the adjoint recursion of the LQ problem.
+
+    Stationarity in dx_i gives λ⁺_i = Q_xx dx_i + Q_xu du_i + q_x + A_iᵀλ⁺_{i+1} (λ⁺_H = (W_H + δI) dx_H + q_H),
+    with Q = W_i + δI; the residual of stationarity in du_i, r_i = Q_ux dx_i + Q_uu du_i + q_u + B_iᵀλ⁺_{i+1}, is
+    zero, and adding K_iᵀ r_i makes rounding errors travel back through the closed loop (A_i + B_iK_i)ᵀ, which is
+    stable where A_i is not. Equal to P_i dx_i + p_i of the backward recursion without storing P."""
+    K, k = gains
+    n = AB.shape[1]
 
     def step(dx, stage):
-        Ki, ki, Ai, Bi, di = stage
+        Ki, ki, ABi, di = stage
+        Ai, Bi = ABi[:, :n], ABi[:, n:]
         du = lane_mm(Ki, dx) + ki
         return lane_mm(Ai, dx) + lane_mm(Bi, du) + di, (dx, du)
 
-    dx_H, (dx, du) = jax.lax.scan(step, d[0], (K, k, A, B, d[1:]))
-    dxs = jnp.concatenate([dx, dx_H[None]], axis=0)
-    lam = jnp.sum(P * dxs[:, None], axis=2) + p
-    return dxs, du, lam
+    dx_H, (dx, du) = jax.lax.scan(step, d[0], (K, k, AB, d[1:]))
+
+    def adjoint(lam_next, stage):
+        Wi, qi, ABi, Ki, dxi, dui = stage
+        Ai, Bi = ABi[:, :n], ABi[:, n:]
+        r = lane_mm(Wi[n:, :n], dxi) + lane_mm(Wi[n:, n:], dui) + shift * dui + qi[n:] + lane_tmm(Bi, lam_next)
+        lam = (lane_mm(Wi[:n, :n], dxi) + shift * dxi + lane_mm(Wi[:n, n:], dui) + qi[:n]
+               + lane_tmm(Ai, lam_next) + lane_tmm(Ki, r))
+        return lam, lam
+
+    lam_H = lane_mm(W_H, dx_H) + shift * dx_H + q_H
+    _, lam = jax.lax.scan(adjoint, lam_H, (W, q, AB, K, dx, du), reverse=True)
+    return jnp.concatenate([dx, dx_H[None]], axis=0), du, jnp.concatenate([lam, lam_H[None]], axis=0)
 
 
-def _lanes_solve(W, q, W_H, q_H, A, B, d, shift):
-    gains, ok = _backward(W, q, W_H, q_H, A, B, d, shift)
-    return (*_forward(gains, A, B, d), ok)
+def _lanes_solve(W, q, W_H, q_H, AB, d, shift):
+    args = (W, q, W_H, q_H, AB, d)
+    gains, ok = _backward(*args, shift, jnp.ones(shift.shape, bool))
+    return (*_forward(gains, *args, shift), ok)
 
 
-def _lanes_solve_inertia(W, q, W_H, q_H, A, B, d, last, skip, reg_init, reg_max):
+def _lanes_solve_inertia(W, q, W_H, q_H, AB, d, last, skip, reg_init, reg_max):
     """δ = 0 first; after a failure δ = max(last/3, 1e-20) where a previous step needed a shift (``last`` > 0),
-    else reg_init; then ×8 until the inertia is right or the next δ would exceed reg_max (singular). Only when
-    some lane fails is the backward recursion repeated (for the whole batch: a pass costs the same for any number
-    of failing lanes); lanes that succeeded keep their gains. Lanes marked ``skip`` (a batch's finished members,
-    whose result is discarded) count as succeeding at once, so they never cost a retry."""
-    args = (W, q, W_H, q_H, A, B, d)
+    else reg_init; then ×8 until the inertia is right or the next δ would exceed reg_max (singular). The first
+    pass and the retries are one loop: a retry repeats only the backward recursion (for the whole batch, up to
+    the stage where the last lane still trying fails), and lanes that succeeded keep their gains. Lanes marked
+    ``skip`` (a batch's finished members, whose result is discarded) count as done from the start, so they cost
+    no retry (their gains stay zero)."""
+    args = (W, q, W_H, q_H, AB, d)
     zeros = jnp.zeros_like(last)
-    gains, ok = _backward(*args, zeros)
-    none, no_failures = jnp.zeros(last.shape, bool), jnp.zeros(last.shape, int)
-    done = ok | skip
 
     def pending(carry):
-        _, _, done, singular, _ = carry
-        return jnp.any(~done & ~singular)
+        _, _, done, singular, _, first = carry
+        return first | jnp.any(~done & ~singular)
 
     def attempt(carry):
-        shift, failures, done, singular, gains = carry
-        raised = jnp.where(shift > 0, 8.0 * shift, jnp.where(last > 0, jnp.maximum(last / 3, 1e-20), reg_init))
+        shift, failures, done, singular, gains, first = carry
+        raised = jnp.where(first, 0.0, jnp.where(
+            shift > 0, 8.0 * shift, jnp.where(last > 0, jnp.maximum(last / 3, 1e-20), reg_init)))
         singular = singular | (~done & (raised > reg_max))
         trying = ~done & ~singular
         shift = jnp.where(trying, raised, shift)
-        new, ok = _backward(*args, shift)
+        new, ok = _backward(*args, shift, trying)
         take = trying & ok
         gains = jax.tree_util.tree_map(lambda old, g: jnp.where(take, g, old), gains, new)
-        return shift, failures + (trying & ~ok), done | take, singular, gains
+        return shift, failures + (trying & ~ok), done | take, singular, gains, jnp.asarray(False)
 
-    def retry(_):
-        return jax.lax.while_loop(pending, attempt, (zeros, no_failures + ~done, done, none, gains))
-
-    shift, failures, _, singular, gains = jax.lax.cond(
-        jnp.all(done), lambda _: (zeros, no_failures, done, none, gains), retry, None)
-    return (*_forward(gains, A, B, d), shift, failures, singular)
+    gains = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
+                                   jax.eval_shape(lambda: _backward(*args, zeros, skip)[0]))
+    start = (zeros, jnp.zeros(last.shape, int), skip, jnp.zeros(last.shape, bool), gains, jnp.asarray(True))
+    shift, failures, _, singular, gains, _ = jax.lax.while_loop(pending, attempt, start)
+    return (*_forward(gains, *args, shift), shift, failures, singular)
 
 
 def _in_lanes(lanes_fn, args):
@@ -176,7 +203,8 @@ def solve_lq(W, q, W_H, q_H, A, B, d, shift=0.0):
     system in tests/ocp/test_riccati.py). W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n),
     B (H, n, m), d (H+1, n); the Hessian blocks shifted by ``shift``·I. Returns (dx (H+1, n), du (H, m),
     lam (H+1, n), ok). vmap-able (lanes)."""
-    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, shift))
+    A, B = jnp.asarray(A, jnp.float64), jnp.asarray(B, jnp.float64)
+    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, jnp.concatenate([A, B], axis=-1), d, shift))
     return _in_lanes(_lanes_solve, args)
 
 
@@ -186,5 +214,7 @@ def solve_lq_inertia(W, q, W_H, q_H, A, B, d, last_shift, reg_init: float, reg_m
     batch): it gets no retries. Returns (dx, du, lam, shift, failures, singular): the shift of the solution, the
     number of failed factorizations, and whether the shift would have to exceed reg_max (dx, du, lam are then not
     a solution)."""
-    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d, last_shift)) + (jnp.asarray(skip, bool),)
+    A, B = jnp.asarray(A, jnp.float64), jnp.asarray(B, jnp.float64)
+    args = (tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, jnp.concatenate([A, B], axis=-1), d, last_shift))
+            + (jnp.asarray(skip, bool),))
     return _in_lanes(lambda *a: _lanes_solve_inertia(*a, reg_init, reg_max), args)

@@ -152,3 +152,44 @@ def test_inertia_correction_takes_the_first_shift_that_works_per_problem(last):
     out = skipping(*stacked, np.full(len(lqs), last), np.array([False, True, False, True]))
     assert np.array_equal(np.asarray(out[4]), [0, 0, int(failures[2]), 0]) and not bool(jnp.any(out[5]))
     np.testing.assert_allclose(out[0][2], dx[2], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("m", [3, riccati.UNROLL_MAX + 1])
+def test_costates_stay_accurate_on_a_long_unstable_horizon(m):
+    """H = 100 with open-loop dynamics that double per stage (spectral radius ≈ 2): the costates come from the
+    adjoint recursion through the closed loop, so they match the dense KKT solve to rounding (the open-loop adjoint
+    λ_i = … + A_iᵀλ_{i+1} was off by 0.2 relative here)."""
+    rng = np.random.default_rng(100 + m)
+    lq = _random_lq(rng, H=100, n=6, m=m)
+    lq["A"] = np.eye(6) + 0.5 * rng.normal(size=(100, 6, 6))
+    assert np.median([np.max(np.abs(np.linalg.eigvals(A))) for A in lq["A"]]) > 1.5
+    dx, du, lam, ok = jax.jit(riccati.solve_lq)(**lq)
+    assert bool(ok)
+    for got, ref in zip((dx, du, lam), _dense(lq)):
+        assert np.max(np.abs(np.asarray(got) - ref)) <= 1e-12 * max(1.0, np.max(np.abs(ref)))
+
+
+@pytest.mark.timeout(120)
+def test_a_recursion_stops_where_its_last_trying_lane_fails():
+    """Two lanes, each with an indefinite stage (3 of 6 and 1 of 6). While one lane still passes the recursion goes
+    on; once both have failed it stops (stages below 1 never computed: their gains stay zero). A lane that is not
+    trying (done) does not keep the recursion going."""
+    rng = np.random.default_rng(5)
+    lqs = [_random_lq(rng, H=6, n=4, m=2, indefinite_stage=s) for s in (3, 1)]
+    keys = ("W", "q", "W_H", "q_H")
+    lanes = [jnp.asarray(np.stack([lq[k] for lq in lqs], axis=-1)) for k in keys]
+    AB = jnp.asarray(np.stack([np.concatenate([lq["A"], lq["B"]], axis=-1) for lq in lqs], axis=-1))
+    d = jnp.asarray(np.stack([lq["d"] for lq in lqs], axis=-1))
+    backward = jax.jit(riccati._backward)
+    (K, k), ok = backward(*lanes, AB, d, jnp.zeros(2), jnp.array([True, True]))
+    assert not bool(jnp.any(ok))
+    assert bool(jnp.all(K[0] == 0)) and bool(jnp.all(K[1:] != 0))  # stopped after stage 1, where lane 1 failed
+    (K, k), ok = backward(*lanes, AB, d, jnp.zeros(2), jnp.array([False, True]))
+    assert bool(jnp.all(K[:1] == 0)) and bool(jnp.all(K[2:] != 0))  # lane 0 (not trying) kept nothing going
+    healthy = _random_lq(rng, H=6, n=4, m=2)
+    lanes = [jnp.asarray(np.stack([lqs[0][k], healthy[k]], axis=-1)) for k in keys]
+    AB = jnp.asarray(np.stack([np.concatenate([lq["A"], lq["B"]], axis=-1) for lq in (lqs[0], healthy)], axis=-1))
+    d = jnp.asarray(np.stack([lqs[0]["d"], healthy["d"]], axis=-1))
+    (K, k), ok = backward(*lanes, AB, d, jnp.zeros(2), jnp.array([True, True]))
+    assert np.array_equal(np.asarray(ok), [False, True]) and bool(jnp.all(K[..., 1] != 0))  # ran to stage 0
