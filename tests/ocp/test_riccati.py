@@ -61,6 +61,22 @@ def test_riccati_equals_the_dense_kkt_solve(m):
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("m", [2, riccati.UNROLL_MAX + 1])
+def test_a_shifted_solve_equals_the_dense_solve_of_the_shifted_problem(m):
+    """shift δ adds δI to every stage block W_i and to W_H: the gains, the rollout and the costates (whose adjoint
+    recursion carries δ·dx and δ·du terms) all equal the dense solve of that problem."""
+    lq = _random_lq(np.random.default_rng(20 + m), H=8, n=5, m=m)
+    shift = 0.7
+    shifted = dict(lq, W=lq["W"] + shift * np.eye(5 + m), W_H=lq["W_H"] + shift * np.eye(5))
+    out = jax.jit(riccati.solve_lq)(**lq, shift=shift)
+    assert bool(out[3])
+    for got, ref in zip(out[:3], _dense(shifted)):
+        np.testing.assert_allclose(got, ref, atol=1e-10 * max(1.0, np.max(np.abs(ref))))
+    unshifted = _dense(lq)[2]
+    assert np.max(np.abs(np.asarray(out[2]) - unshifted)) > 1e-3  # the shift does change the costates
+
+
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("m", [1, 3, riccati.UNROLL_MAX + 1])
 def test_indefinite_stage_fails_the_inertia_test(m):
     lq = _random_lq(np.random.default_rng(10 + m), H=6, n=4, m=m, indefinite_stage=2)
