@@ -204,7 +204,8 @@ def solve_lq(W, q, W_H, q_H, A, B, d, shift=0.0):
     B (H, n, m), d (H+1, n); the Hessian blocks shifted by ``shift``·I. Returns (dx (H+1, n), du (H, m),
     lam (H+1, n), ok). vmap-able (lanes)."""
     A, B = jnp.asarray(A, jnp.float64), jnp.asarray(B, jnp.float64)
-    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, jnp.concatenate([A, B], axis=-1), d, shift))
+    AB = jnp.concatenate([A, B], axis=-1)
+    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, AB, d, shift))
     return _in_lanes(_lanes_solve, args)
 
 
@@ -215,6 +216,6 @@ def solve_lq_inertia(W, q, W_H, q_H, A, B, d, last_shift, reg_init: float, reg_m
     number of failed factorizations, and whether the shift would have to exceed reg_max (dx, du, lam are then not
     a solution)."""
     A, B = jnp.asarray(A, jnp.float64), jnp.asarray(B, jnp.float64)
-    args = (tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, jnp.concatenate([A, B], axis=-1), d, last_shift))
-            + (jnp.asarray(skip, bool),))
+    AB = jnp.concatenate([A, B], axis=-1)
+    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, AB, d, last_shift)) + (jnp.asarray(skip, bool),)
     return _in_lanes(lambda *a: _lanes_solve_inertia(*a, reg_init, reg_max), args)
