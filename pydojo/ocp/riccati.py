@@ -118,8 +118,10 @@ def _forward(gains, W, q, W_H, q_H, AB, d, shift):
 
     Stationarity in dx_i gives λ⁺_i = Q_xx dx_i + Q_xu du_i + q_x + A_iᵀλ⁺_{i+1} (λ⁺_H = (W_H + δI) dx_H + q_H),
     with Q = W_i + δI; the residual of stationarity in du_i, r_i = Q_ux dx_i + Q_uu du_i + q_u + B_iᵀλ⁺_{i+1}, is
-    zero, and adding K_iᵀ r_i makes rounding errors travel back through the closed loop (A_i + B_iK_i)ᵀ, which is
-    stable where A_i is not. Equal to P_i dx_i + p_i of the backward recursion without storing P."""
+    zero, and adding K_iᵀ r_i makes rounding errors travel back through the closed loop (A_i + B_iK_i)ᵀ instead of
+    A_iᵀ: the loop the gains close is usually far better conditioned than an unstable A_i (not guaranteed on a
+    finite horizon or a shifted, nonconvex step). Equal to P_i dx_i + p_i of the backward recursion without
+    storing P."""
     K, k = gains
     n = AB.shape[1]
 
@@ -134,7 +136,8 @@ def _forward(gains, W, q, W_H, q_H, AB, d, shift):
     def adjoint(lam_next, stage):
         Wi, qi, ABi, Ki, dxi, dui = stage
         Ai, Bi = ABi[:, :n], ABi[:, n:]
-        r = lane_mm(Wi[n:, :n], dxi) + lane_mm(Wi[n:, n:], dui) + shift * dui + qi[n:] + lane_tmm(Bi, lam_next)
+        # Q_ux as the backward recursion takes it (the transpose of W's upper block): Q_ux dx = Q_xuᵀ dx
+        r = lane_tmm(Wi[:n, n:], dxi) + lane_mm(Wi[n:, n:], dui) + shift * dui + qi[n:] + lane_tmm(Bi, lam_next)
         lam = (lane_mm(Wi[:n, :n], dxi) + shift * dxi + lane_mm(Wi[:n, n:], dui) + qi[:n]
                + lane_tmm(Ai, lam_next) + lane_tmm(Ki, r))
         return lam, lam

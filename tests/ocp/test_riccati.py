@@ -168,6 +168,8 @@ def test_inertia_correction_takes_the_first_shift_that_works_per_problem(last):
     out = skipping(*stacked, np.full(len(lqs), last), np.array([False, True, False, True]))
     assert np.array_equal(np.asarray(out[4]), [0, 0, int(failures[2]), 0]) and not bool(jnp.any(out[5]))
     np.testing.assert_allclose(out[0][2], dx[2], rtol=1e-12, atol=1e-12)
+    none_left = skipping(*stacked, np.full(len(lqs), last), np.ones(len(lqs), bool))  # a batch all done: no work
+    assert not bool(jnp.any(none_left[4])) and not bool(jnp.any(none_left[5]))
 
 
 @pytest.mark.timeout(120)
@@ -186,26 +188,30 @@ def test_costates_stay_accurate_on_a_long_unstable_horizon(m):
         assert np.max(np.abs(np.asarray(got) - ref)) <= 1e-12 * max(1.0, np.max(np.abs(ref)))
 
 
-@pytest.mark.timeout(120)
-def test_a_recursion_stops_where_its_last_trying_lane_fails():
-    """Two lanes, each with an indefinite stage (3 of 6 and 1 of 6). While one lane still passes the recursion goes
-    on; once both have failed it stops (stages below 1 never computed: their gains stay zero). A lane that is not
-    trying (done) does not keep the recursion going."""
-    rng = np.random.default_rng(5)
-    lqs = [_random_lq(rng, H=6, n=4, m=2, indefinite_stage=s) for s in (3, 1)]
-    keys = ("W", "q", "W_H", "q_H")
-    lanes = [jnp.asarray(np.stack([lq[k] for lq in lqs], axis=-1)) for k in keys]
+def _as_lanes(lqs):
+    """riccati._backward's arguments for problems side by side in lanes (the batch as the trailing axis)."""
+    lanes = [jnp.asarray(np.stack([lq[k] for lq in lqs], axis=-1)) for k in ("W", "q", "W_H", "q_H")]
     AB = jnp.asarray(np.stack([np.concatenate([lq["A"], lq["B"]], axis=-1) for lq in lqs], axis=-1))
-    d = jnp.asarray(np.stack([lq["d"] for lq in lqs], axis=-1))
+    return (*lanes, AB, jnp.asarray(np.stack([lq["d"] for lq in lqs], axis=-1)))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("m", [2, riccati.UNROLL_MAX + 1])  # unrolled and LAPACK factorizations
+def test_a_recursion_stops_where_its_last_trying_lane_fails(m):
+    """The backward recursion runs from stage H−1 down and stops once every trying lane has failed (the stages
+    below are never computed: their gains stay zero). Two trying lanes failing at stages 3 and 1 stop it after
+    stage 1; a healthy lane that is not trying (done) does not keep it going; a healthy trying lane does."""
+    rng = np.random.default_rng(5 + m)
+    fail_3, fail_1 = (_random_lq(rng, H=6, n=4, m=m, indefinite_stage=s) for s in (3, 1))
+    healthy = _random_lq(rng, H=6, n=4, m=m)
     backward = jax.jit(riccati._backward)
-    (K, k), ok = backward(*lanes, AB, d, jnp.zeros(2), jnp.array([True, True]))
+
+    (K, _), ok = backward(*_as_lanes([fail_3, fail_1]), jnp.zeros(2), jnp.array([True, True]))
     assert not bool(jnp.any(ok))
-    assert bool(jnp.all(K[0] == 0)) and bool(jnp.all(K[1:] != 0))  # stopped after stage 1, where lane 1 failed
-    (K, k), ok = backward(*lanes, AB, d, jnp.zeros(2), jnp.array([False, True]))
-    assert bool(jnp.all(K[:1] == 0)) and bool(jnp.all(K[2:] != 0))  # lane 0 (not trying) kept nothing going
-    healthy = _random_lq(rng, H=6, n=4, m=2)
-    lanes = [jnp.asarray(np.stack([lqs[0][k], healthy[k]], axis=-1)) for k in keys]
-    AB = jnp.asarray(np.stack([np.concatenate([lq["A"], lq["B"]], axis=-1) for lq in (lqs[0], healthy)], axis=-1))
-    d = jnp.asarray(np.stack([lqs[0]["d"], healthy["d"]], axis=-1))
-    (K, k), ok = backward(*lanes, AB, d, jnp.zeros(2), jnp.array([True, True]))
-    assert np.array_equal(np.asarray(ok), [False, True]) and bool(jnp.all(K[..., 1] != 0))  # ran to stage 0
+    assert bool(jnp.all(K[0] == 0)) and bool(jnp.all(K[1:] != 0))  # stopped after stage 1
+
+    (K, _), ok = backward(*_as_lanes([healthy, fail_1]), jnp.zeros(2), jnp.array([False, True]))
+    assert not bool(jnp.any(ok)) and bool(jnp.all(K[0] == 0))  # the done lane kept nothing going
+
+    (K, _), ok = backward(*_as_lanes([healthy, fail_1]), jnp.zeros(2), jnp.array([True, True]))
+    assert np.array_equal(np.asarray(ok), [True, False]) and bool(jnp.all(K[0, ..., 0] != 0))  # ran to stage 0
