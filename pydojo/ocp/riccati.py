@@ -106,11 +106,16 @@ def _backward(W, q, W_H, q_H, AB, d, shift, trying):
         k_all = jax.lax.dynamic_update_index_in_dim(k_all, k, i, 0)
         return i - 1, _sym(Hxx + lane_tmm(Hux, K)), hx + lane_tmm(Hux, k), K_all, k_all, ok & ok_i
 
-    lanes = shift.shape
-    start = (jnp.asarray(H - 1), _sym(W_H + eye_n), q_H, jnp.zeros((H, m, n) + lanes, W.dtype),
-             jnp.zeros((H, m) + lanes, W.dtype), jnp.ones(lanes, bool))
+    start = (jnp.asarray(H - 1), _sym(W_H + eye_n), q_H, *_zero_gains(AB, shift.shape), jnp.ones(shift.shape, bool))
     i, _, _, K, k, ok = jax.lax.while_loop(more, step, start)
     return (K, k), ok & (i < 0)
+
+
+def _zero_gains(AB, lanes):
+    """Gains (K (H, m, n, L), k (H, m, L)) of zeros for the recursion's stages."""
+    H, n = AB.shape[0], AB.shape[1]
+    m = AB.shape[2] - n
+    return jnp.zeros((H, m, n) + lanes, AB.dtype), jnp.zeros((H, m) + lanes, AB.dtype)
 
 
 def _forward(gains, W, q, W_H, q_H, AB, d, shift):
@@ -179,9 +184,8 @@ def _lanes_solve_inertia(W, q, W_H, q_H, AB, d, last, skip, reg_init, reg_max):
         gains = jax.tree_util.tree_map(lambda old, g: jnp.where(take, g, old), gains, new)
         return shift, failures + (trying & ~ok), done | take, singular, gains, jnp.asarray(False)
 
-    gains = jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype),
-                                   jax.eval_shape(lambda: _backward(*args, zeros, skip)[0]))
-    start = (zeros, jnp.zeros(last.shape, int), skip, jnp.zeros(last.shape, bool), gains, jnp.asarray(True))
+    start = (zeros, jnp.zeros(last.shape, int), skip, jnp.zeros(last.shape, bool), _zero_gains(AB, last.shape),
+             jnp.asarray(True))
     shift, failures, _, singular, gains, _ = jax.lax.while_loop(pending, attempt, start)
     return (*_forward(gains, *args, shift), shift, failures, singular)
 
@@ -201,14 +205,27 @@ def _in_lanes(lanes_fn, args):
     return batching.batch_rule(one, batched)(*args)
 
 
+def _lq_arrays(W, q, W_H, q_H, A, B, d):
+    """The LQ data as float64 arrays with [A B] joined, after checking that the shapes agree (a clear error
+    instead of a failure deep inside the recursion)."""
+    W, q, W_H, q_H, A, B, d = (jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, A, B, d))
+    if A.ndim != 3 or B.ndim != 3:
+        raise ValueError(f"riccati: A must be (H, n, n) and B (H, n, m), got shapes {A.shape} and {B.shape}")
+    H, n, m = B.shape
+    expected = dict(W=(H, n + m, n + m), q=(H, n + m), W_H=(n, n), q_H=(n,), A=(H, n, n), d=(H + 1, n))
+    got = dict(W=W.shape, q=q.shape, W_H=W_H.shape, q_H=q_H.shape, A=A.shape, d=d.shape)
+    wrong = [f"{k} {got[k]} (expected {v})" for k, v in expected.items() if got[k] != v]
+    if wrong:
+        raise ValueError(f"riccati: with B of shape (H, n, m) = {B.shape}, wrong shapes: " + ", ".join(wrong))
+    return W, q, W_H, q_H, jnp.concatenate([A, B], axis=-1), d
+
+
 def solve_lq(W, q, W_H, q_H, A, B, d, shift=0.0):
     """The LQ step without inertia correction (the recursion's own entry point, checked against the dense KKT
     system in tests/ocp/test_riccati.py). W (H, n+m, n+m), q (H, n+m), W_H (n, n), q_H (n,), A (H, n, n),
     B (H, n, m), d (H+1, n); the Hessian blocks shifted by ``shift``·I. Returns (dx (H+1, n), du (H, m),
     lam (H+1, n), ok). vmap-able (lanes)."""
-    A, B = jnp.asarray(A, jnp.float64), jnp.asarray(B, jnp.float64)
-    AB = jnp.concatenate([A, B], axis=-1)
-    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, AB, d, shift))
+    args = _lq_arrays(W, q, W_H, q_H, A, B, d) + (jnp.asarray(shift, jnp.float64),)
     return _in_lanes(_lanes_solve, args)
 
 
@@ -218,7 +235,5 @@ def solve_lq_inertia(W, q, W_H, q_H, A, B, d, last_shift, reg_init: float, reg_m
     batch): it gets no retries. Returns (dx, du, lam, shift, failures, singular): the shift of the solution, the
     number of failed factorizations, and whether the shift would have to exceed reg_max (dx, du, lam are then not
     a solution)."""
-    A, B = jnp.asarray(A, jnp.float64), jnp.asarray(B, jnp.float64)
-    AB = jnp.concatenate([A, B], axis=-1)
-    args = tuple(jnp.asarray(x, jnp.float64) for x in (W, q, W_H, q_H, AB, d, last_shift)) + (jnp.asarray(skip, bool),)
+    args = _lq_arrays(W, q, W_H, q_H, A, B, d) + (jnp.asarray(last_shift, jnp.float64), jnp.asarray(skip, bool))
     return _in_lanes(lambda *a: _lanes_solve_inertia(*a, reg_init, reg_max), args)

@@ -110,7 +110,8 @@ def _run_chunked(problem: MCP, options: SolverOptions, args, size: int):
         return x.reshape((n, chunk) + x.shape[1:])
 
     valid = (jnp.arange(n * chunk) < size).reshape(n, chunk)  # the padding starts as done: it costs no iterations
-    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a[0], options, batching.tail_size(chunk, options.tail_fraction), a[1]),
+    tail = batching.tail_size(chunk, options.tail_fraction)
+    out = jax.lax.map(lambda a: interior_point.run_batch(problem, *a[0], options, tail, a[1]),
                       (jax.tree_util.tree_map(split, args), valid))
     return jax.tree_util.tree_map(lambda x: x.reshape((n * chunk,) + x.shape[2:])[:size], out)
 

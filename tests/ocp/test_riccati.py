@@ -215,3 +215,15 @@ def test_a_recursion_stops_where_its_last_trying_lane_fails(m):
 
     (K, _), ok = backward(*_as_lanes([healthy, fail_1]), jnp.zeros(2), jnp.array([True, True]))
     assert np.array_equal(np.asarray(ok), [True, False]) and bool(jnp.all(K[0, ..., 0] != 0))  # ran to stage 0
+
+
+@pytest.mark.timeout(60)
+def test_mismatched_shapes_are_refused_with_the_expected_ones():
+    lq = _random_lq(np.random.default_rng(1), H=4, n=3, m=2)
+    with pytest.raises(ValueError, match=r"d \(4, 3\) \(expected \(5, 3\)\)"):
+        riccati.solve_lq(**dict(lq, d=lq["d"][:-1]))
+    with pytest.raises(ValueError, match=r"W_H \(2, 2\) \(expected \(3, 3\)\)"):
+        riccati.solve_lq_inertia(*(dict(lq, W_H=np.eye(2))[k] for k in ("W", "q", "W_H", "q_H", "A", "B", "d")),
+                                 0.0, 1e-4, 1e6)
+    with pytest.raises(ValueError, match=r"A must be \(H, n, n\)"):
+        riccati.solve_lq(**dict(lq, A=lq["A"][0]))
